@@ -1,0 +1,1 @@
+"""Submissions of external activities: the log, the sender and the history."""

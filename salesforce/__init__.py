@@ -1,0 +1,1 @@
+"""The integration layer: orgs, memberships, connections and the Salesforce client."""

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SalesforceConfig(AppConfig):
+    name = "salesforce"
+    # allauth's Salesforce provider already uses the label "salesforce".
+    label = "orgs"
+    verbose_name = "Salesforce"
+
+    def ready(self) -> None:
+        from salesforce import redaction
+
+        redaction.install_record_factory()

@@ -1,0 +1,1 @@
+"""The setup wizard: extensions, activity types and business-unit assignments."""

@@ -1,0 +1,1 @@
+"""Helpers the tests share: a worker process, a browser, the emulator."""
