@@ -154,3 +154,74 @@ class Connection(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == ConnectionStatus.ACTIVE and bool(self.access_token)
+
+
+class AuditEvent(models.Model):
+    """One change made through the console, kept for good: append-only.
+
+    Setup changes, role changes, connections made and dropped, retries and
+    forced resends each write one row: who, when, what, the Salesforce ids
+    involved and the outcome. Rows are never updated or deleted by the app.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        STARTED = "started", "Started"
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(
+        max_length=255, blank=True, help_text="Who acted, kept if the user is deleted."
+    )
+    action = models.CharField(max_length=100)
+    target = models.CharField(max_length=255, blank=True)
+    salesforce_ids = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "-created_at"])]
+
+    def __str__(self) -> str:
+        return "%s %s (%s)" % (self.action, self.target, self.outcome)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+
+# The mirror of each org's setup lives in its own module; importing it here
+# registers its models with this app.
+from salesforce.mirror import (  # noqa: E402
+    ActivityType,
+    Assignment,
+    BusinessUnit,
+    Extension,
+)
+
+__all__ = [
+    "ActivityType",
+    "Assignment",
+    "AuditEvent",
+    "BusinessUnit",
+    "Connection",
+    "ConnectionStatus",
+    "Extension",
+    "Membership",
+    "Org",
+    "OrgType",
+    "Role",
+]
