@@ -6,6 +6,8 @@ current org (see ``salesforce.access``), so one org's data is never visible
 from another.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -203,6 +205,67 @@ class AuditEvent(models.Model):
         raise ValueError("Audit events are append-only.")
 
 
+class Invitation(models.Model):
+    """An admin's invitation for someone without a Salesforce login.
+
+    The link carries a signed random key; only a hash of the key is stored, so
+    the link cannot be rebuilt from the database. It works once, and not after
+    ``MAX_AGE`` or after it is revoked.
+    """
+
+    MAX_AGE = timedelta(days=7)
+
+    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=20,
+        choices=[(Role.ADMIN, Role.ADMIN.label), (Role.SUPPORT, Role.SUPPORT.label)],
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "%s to %s (%s)" % (self.email, self.org, self.role)
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.MAX_AGE
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and timezone.now() < self.expires_at
+        )
+
+
 # The mirror of each org's setup lives in its own module; importing it here
 # registers its models with this app.
 from salesforce.mirror import (  # noqa: E402
@@ -220,6 +283,7 @@ __all__ = [
     "Connection",
     "ConnectionStatus",
     "Extension",
+    "Invitation",
     "Membership",
     "Org",
     "OrgType",
