@@ -1,0 +1,365 @@
+"""Refreshing and revoking a connection's OAuth tokens.
+
+Salesforce sends no expiry with an access token: once the session ends, calls
+answer 401 ``INVALID_SESSION_ID`` (Account Engagement: code 184), and the
+client asks for a new token with the one that was refused. Exactly one
+refresh runs per connection at a time. Threads of one process queue on a lock
+per connection; processes queue on the ``Connection`` row, locked with
+``SELECT ... FOR UPDATE`` (on SQLite, whose IMMEDIATE transactions lock the
+whole database, the transaction does the same). Whoever gets the lock and
+finds a different token stored than the one refused knows someone else
+already refreshed, and takes that token instead of asking again, which also
+keeps a rotated refresh token from being spent twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from salesforce import exchanges
+from salesforce.errors import (
+    AccessDenied,
+    RefreshTokenRevoked,
+    SalesforceError,
+    TransientError,
+)
+from salesforce.http_errors import network_error
+from salesforce.models import Connection, ConnectionStatus
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a path, not a secret)
+REVOKE_PATH = "/services/oauth2/revoke"
+DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+# Errors that mean the console's own connected-app settings are wrong.
+CLIENT_ERRORS = {"invalid_client_id", "invalid_client", "unauthorized_client"}
+
+_locks_guard = threading.Lock()
+_locks: dict[int, threading.Lock] = {}
+
+_COPIED_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "instance_url",
+    "scopes",
+    "issued_at",
+    "last_refresh_at",
+    "last_error",
+    "status",
+)
+
+
+def login_url(connection: Connection) -> str:
+    """The host the connection's tokens come from (login, test or My Domain)."""
+    url = connection.org.login_url or settings.SALESFORCE_LOGIN_URL
+    return (url or DEFAULT_LOGIN_URL).rstrip("/")
+
+
+def refresh_access_token(
+    connection: Connection, *, rejected_token: str | None = None
+) -> Connection:
+    """Give ``connection`` a working access token, saved before it is returned.
+
+    With ``rejected_token`` (the token a call was refused with), a token
+    stored since by another caller is reused instead of refreshing again.
+    Updates ``connection`` in place and returns it. Raises
+    ``RefreshTokenRevoked`` (and marks the connection ``needs_reconnect``)
+    when Salesforce no longer accepts the refresh token.
+    """
+    with _lock_for(connection.pk):
+        failure = _refresh_locked(connection, rejected_token)
+    if failure is not None:
+        raise failure
+    return connection
+
+
+def revoke_tokens(connection: Connection) -> None:
+    """Ask Salesforce to revoke the connection's tokens; best effort.
+
+    Revoking the refresh token revokes its access tokens too; the access
+    token is revoked on its own only when there is no refresh token or
+    Salesforce refused to revoke it. Failures are logged, never raised.
+    """
+    for kind, token in (
+        ("refresh", connection.refresh_token),
+        ("access", connection.access_token),
+    ):
+        if token and _revoke(connection, kind, token):
+            return
+
+
+def _lock_for(connection_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(connection_id, threading.Lock())
+
+
+def _refresh_locked(
+    connection: Connection, rejected_token: str | None
+) -> SalesforceError | None:
+    """Refresh inside the row lock; a refusal is returned, to be raised only
+    once the transaction that records it has committed."""
+    with transaction.atomic():
+        row = (
+            Connection.objects.select_for_update()
+            .select_related("org")
+            .get(pk=connection.pk)
+        )
+        if row.status != ConnectionStatus.ACTIVE:
+            _copy(row, connection)
+            return RefreshTokenRevoked(
+                "Connection %s is %s; it needs a new sign-in." % (row.pk, row.status)
+            )
+        if rejected_token and row.access_token not in ("", rejected_token):
+            _copy(row, connection)
+            logger.debug(
+                "Connection %s (org %s) already holds a newer access token",
+                row.pk,
+                row.org_id,
+            )
+            return None
+        try:
+            payload = _request_new_token(row)
+        except RefreshTokenRevoked as revoked:
+            _mark_needs_reconnect(row, revoked)
+            _copy(row, connection)
+            return revoked
+        _store(row, payload)
+    _copy(row, connection)
+    logger.info(
+        "Refreshed the access token of connection %s (org %s)%s",
+        row.pk,
+        row.org_id,
+        "; Salesforce rotated the refresh token" if "refresh_token" in payload else "",
+    )
+    return None
+
+
+def _request_new_token(row: Connection) -> dict:
+    if not row.refresh_token:
+        raise RefreshTokenRevoked(
+            "Connection %s holds no refresh token." % row.pk, code="no_refresh_token"
+        )
+    url = login_url(row) + TOKEN_PATH
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": row.refresh_token,
+        "client_id": settings.SALESFORCE_CLIENT_ID,
+        "client_secret": settings.SALESFORCE_CLIENT_SECRET,
+    }
+    scrub = exchanges.Scrubber(
+        [row.refresh_token, row.access_token, settings.SALESFORCE_CLIENT_SECRET]
+    )
+    status, payload, exchange = _post(url, form, scrub, row)
+    if status == 200 and isinstance(payload, dict) and payload.get("access_token"):
+        return payload
+    raise _token_error(status, payload, exchange, row)
+
+
+def _post(
+    url: str, form: dict, scrub: exchanges.Scrubber, row: Connection
+) -> tuple[int, object, exchanges.Exchange]:
+    headers = {"Accept": "application/json"}
+    started = time.monotonic()
+    exchange = exchanges.begin("POST", url, headers, "", scrub, timezone.now())
+    exchange.request_body = scrub(urlencode(form))
+    try:
+        response = requests.post(url, data=form, headers=headers, timeout=_timeouts())
+        text = response.text
+    except requests.RequestException as error:
+        exchanges.finish(exchange, scrub, started)
+        failure = network_error(error, host=_host(url), exchange=exchange)
+        # A token call that timed out changed nothing the console relies on,
+        # so it is simply worth trying again.
+        if not failure.retryable:
+            failure = TransientError(failure.message, exchange=exchange)
+        exchange.error_class = type(failure).__name__
+        logger.warning(
+            "The token call for connection %s (org %s) failed: %s",
+            row.pk,
+            row.org_id,
+            failure.message,
+        )
+        raise failure from None
+    payload = _json(text)
+    if isinstance(payload, dict):
+        # New secrets in the answer are cut out of the record too.
+        scrub = exchanges.Scrubber(
+            [*scrub.forms, payload.get("access_token"), payload.get("refresh_token")]
+        )
+    exchanges.finish(
+        exchange,
+        scrub,
+        started,
+        status=response.status_code,
+        headers=response.headers,
+        body=text,
+    )
+    return response.status_code, payload, exchange
+
+
+def _token_error(
+    status: int, payload: object, exchange: exchanges.Exchange, row: Connection
+) -> SalesforceError:
+    payload = payload if isinstance(payload, dict) else {}
+    code = str(payload.get("error") or "")
+    description = str(payload.get("error_description") or "")
+    message = "%s: %s" % (code, description) if code else "HTTP %s" % status
+    if code == "invalid_grant":
+        error: SalesforceError = RefreshTokenRevoked(
+            message, code=code, status=status, exchange=exchange
+        )
+        logger.warning(
+            "Salesforce refused the refresh token of connection %s (org %s): %s",
+            row.pk,
+            row.org_id,
+            message,
+        )
+    elif code in CLIENT_ERRORS:
+        error = AccessDenied(
+            message,
+            code=code,
+            status=status,
+            exchange=exchange,
+            user_message=(
+                "Salesforce refused the console's connected app credentials. "
+                "Check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET."
+            ),
+        )
+        logger.error(
+            "The token endpoint refused the client credentials for connection %s "
+            "(org %s): %s",
+            row.pk,
+            row.org_id,
+            message,
+        )
+    elif status >= 500:
+        error = TransientError(message, code=code or None, status=status)
+        logger.warning(
+            "The token endpoint failed for connection %s (org %s): %s",
+            row.pk,
+            row.org_id,
+            message,
+        )
+    else:
+        error = SalesforceError(message, code=code or None, status=status)
+        logger.warning(
+            "The token endpoint refused a refresh for connection %s (org %s): %s",
+            row.pk,
+            row.org_id,
+            message,
+        )
+    error.exchange = exchange
+    exchange.error_class = type(error).__name__
+    return error
+
+
+def _mark_needs_reconnect(row: Connection, error: SalesforceError) -> None:
+    row.status = ConnectionStatus.NEEDS_RECONNECT
+    row.last_error = (
+        "Salesforce refused the stored refresh token (%s) on %s UTC. Reconnect "
+        "the org under Settings."
+        % (error.message, timezone.now().astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
+    )
+    row.save(update_fields=["status", "last_error", "updated_at"])
+
+
+def _store(row: Connection, payload: dict) -> None:
+    now = timezone.now()
+    row.access_token = payload["access_token"]
+    if payload.get("refresh_token"):
+        row.refresh_token = payload["refresh_token"]
+    if payload.get("instance_url"):
+        row.instance_url = str(payload["instance_url"]).rstrip("/")
+    if payload.get("scope"):
+        row.scopes = str(payload["scope"])
+    row.issued_at = _issued_at(payload.get("issued_at")) or now
+    row.last_refresh_at = now
+    row.last_error = ""
+    row.save(
+        update_fields=[
+            "access_token",
+            "refresh_token",
+            "instance_url",
+            "scopes",
+            "issued_at",
+            "last_refresh_at",
+            "last_error",
+            "updated_at",
+        ]
+    )
+
+
+def _copy(row: Connection, connection: Connection) -> None:
+    if row is connection:
+        return
+    for name in _COPIED_FIELDS:
+        setattr(connection, name, getattr(row, name))
+
+
+def _revoke(connection: Connection, kind: str, token: str) -> bool:
+    url = login_url(connection) + REVOKE_PATH
+    try:
+        response = requests.post(url, data={"token": token}, timeout=_timeouts())
+    except requests.RequestException as error:
+        logger.warning(
+            "Could not reach %s to revoke the %s token of connection %s (org %s): %s",
+            _host(url),
+            kind,
+            connection.pk,
+            connection.org_id,
+            type(error).__name__,
+        )
+        return False
+    if response.status_code == 200:
+        logger.info(
+            "Revoked the %s token of connection %s (org %s)",
+            kind,
+            connection.pk,
+            connection.org_id,
+        )
+        return True
+    payload = _json(response.text)
+    code = payload.get("error") if isinstance(payload, dict) else ""
+    logger.warning(
+        "Salesforce refused to revoke the %s token of connection %s (org %s): "
+        "HTTP %s %s",
+        kind,
+        connection.pk,
+        connection.org_id,
+        response.status_code,
+        code or "",
+    )
+    return False
+
+
+def _issued_at(value: object) -> datetime | None:
+    """``issued_at`` is a string of milliseconds since the epoch."""
+    try:
+        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _timeouts() -> tuple[float, float]:
+    return (settings.SALESFORCE_CONNECT_TIMEOUT, settings.SALESFORCE_READ_TIMEOUT)
