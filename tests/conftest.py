@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import MembershipFactory, OrgFactory, UserFactory
 from tests.support.browser import *  # noqa: F403
+from tests.support.salesforce import *  # noqa: F403
 from tests.support.worker import *  # noqa: F403
 
 # Playwright's synchronous API runs an event loop in the test's thread; the

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-__all__ = ["celery_worker_process", "wait_for", "worker_env_extra"]
+__all__ = ["celery_worker_process", "wait_for"]
 
 READY_TIMEOUT = 60
 
@@ -106,9 +106,3 @@ def celery_worker_process(django_db_setup, django_db_blocker, worker_env_extra):
     worker.start()
     yield worker
     worker.stop()
-
-
-@pytest.fixture(scope="session")
-def worker_env_extra() -> dict[str, str]:
-    """Extra environment for the worker; overridden where the emulator runs."""
-    return {}

@@ -1,0 +1,1 @@
+"""Tests of the Salesforce emulator, over real HTTP; they need no Django."""
