@@ -1,11 +1,233 @@
-"""The submission history."""
+"""Submissions: the history, one submission's story, the test-submit form,
+the export, and the admin's retry and resend.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Views never call Salesforce: they write rows and queue tasks. Every query is
+scoped to the member's current org through ``salesforce.access``.
+"""
 
-from salesforce.access import member_required
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from activity.filters import SubmissionFilter
+from activity.forms import TestSubmissionForm
+from activity.models import Source, Submission
+from activity.selectors import email_summary, history_page, submission_history
+from activity.services import (
+    submission_create,
+    submission_force_resend,
+    submission_retry,
+)
+from salesforce.access import admin_required, get_for_org_or_404, member_required
+
+# htmx stops polling an element when its answer has this status.
+STOP_POLLING = 286
+EXPORT_CHUNK = 2000
+EXPORT_COLUMNS = [
+    ("id", "id"),
+    ("created_at", "created_at"),
+    ("status", "status"),
+    ("reason", "reason"),
+    ("business_unit_id", "business_unit_sf_id"),
+    ("business_unit", "business_unit__name"),
+    ("extension", "extension_name"),
+    ("type", "type_name"),
+    ("email", "email"),
+    ("value", "value"),
+    ("activity_date", "activity_date"),
+    ("source", "source"),
+    ("sent_by", "sent_by_label"),
+    ("attempts", "attempt_count"),
+    ("finished_at", "finished_at"),
+]
+# Spreadsheets run cells that start with these as formulas.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _get_submission_for_org(request: HttpRequest, pk: int) -> Submission:
+    return get_for_org_or_404(request, Submission, pk=pk)
 
 
 @member_required
+@require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    return render(request, "activity/history.html", {"org": request.org})
+    filters = SubmissionFilter(
+        request.GET, queryset=submission_history(request.org), request=request
+    )
+    queryset = filters.qs if filters.is_valid() else submission_history(request.org)
+    page = history_page(
+        queryset, before=request.GET.get("before"), after=request.GET.get("after")
+    )
+
+    ctx = {"filters": filters, "page": page, "org": request.org}
+    if request.htmx:
+        return render(
+            request,
+            "activity/history.html#rows",
+            ctx,
+            status=200 if page.moving else STOP_POLLING,
+        )
+    return render(request, "activity/history.html", ctx)
+
+
+@member_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _get_submission_for_org(request, pk)
+    attempts = submission.attempts.all()
+    resends = submission.resends.order_by("-created_at")[:20]
+
+    ctx = {"submission": submission, "attempts": attempts, "resends": resends}
+    if request.htmx:
+        status = 200 if submission.is_moving else STOP_POLLING
+        return render(request, "activity/detail.html#story", ctx, status=status)
+    return render(request, "activity/detail.html", ctx)
+
+
+@member_required
+@require_GET
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _get_submission_for_org(request, pk)
+    last_attempt = submission.attempts.order_by("-number").first()
+
+    ctx = {"submission": submission, "last_attempt": last_attempt}
+    status = 200 if submission.is_moving else STOP_POLLING
+    return render(request, "activity/detail.html#outcome", ctx, status=status)
+
+
+@member_required
+@require_GET
+def email_history(request: HttpRequest) -> HttpResponse:
+    email = request.GET.get("email", "").strip().lower()
+    summary = email_summary(org=request.org, email=email) if email else None
+
+    ctx = {"email": email, "summary": summary}
+    return render(request, "activity/email.html", ctx)
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file-like object whose write hands back the line it was given."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_lines(queryset) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([title for title, _ in EXPORT_COLUMNS])
+    fields = [name for _, name in EXPORT_COLUMNS]
+    rows = queryset.order_by("-created_at", "-id").values_list(*fields)
+    for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+        yield writer.writerow([_csv_cell(value) for value in row])
+
+
+@member_required
+@require_GET
+def export(request: HttpRequest) -> StreamingHttpResponse:
+    filters = SubmissionFilter(
+        request.GET, queryset=submission_history(request.org), request=request
+    )
+    queryset = filters.qs if filters.is_valid() else submission_history(request.org)
+
+    filename = "submissions-%s.csv" % timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(_csv_lines(queryset), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="%s"' % filename
+    return response
+
+
+def _sent_submission(request: HttpRequest) -> Submission | None:
+    pk = request.GET.get("sent", "")
+    if not pk.isdigit():
+        return None
+    return _get_submission_for_org(request, int(pk))
+
+
+def _initial_from(submission: Submission | None) -> dict:
+    if submission is None:
+        return {}
+    return {
+        "business_unit": submission.business_unit_id,
+        "activity": "%s:%s" % (submission.extension_id, submission.activity_type_id),
+    }
+
+
+@admin_required
+def submit(request: HttpRequest) -> HttpResponse:
+    sent = None
+    if request.method == "POST":
+        form = TestSubmissionForm(request.POST, org=request.org)
+        if form.is_valid():
+            extension, activity_type = form.cleaned_data["activity"]
+            try:
+                submission = submission_create(
+                    org=request.org,
+                    business_unit=form.cleaned_data["business_unit"],
+                    extension=extension,
+                    activity_type=activity_type,
+                    email=form.cleaned_data["email"],
+                    value=form.cleaned_data["value"],
+                    activity_date=form.cleaned_data["activity_date"],
+                    source=Source.TEST_FORM,
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return redirect(
+                    "%s?sent=%s" % (reverse("activity:submit"), submission.pk)
+                )
+    else:
+        sent = _sent_submission(request)
+        initial = _initial_from(sent)
+        if request.GET.get("business_unit"):
+            initial = {"business_unit": request.GET["business_unit"]}
+        form = TestSubmissionForm(org=request.org, initial=initial)
+
+    ctx = {"form": form, "sent": sent, "options": form.activity_choices()}
+    if request.htmx and request.method == "GET" and not sent:
+        return render(request, "activity/submit.html#activity-field", ctx)
+    return render(request, "activity/submit.html", ctx)
+
+
+@admin_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _get_submission_for_org(request, pk)
+
+    try:
+        submission_retry(submission=submission, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Submission %s is queued again." % submission.pk)
+    return redirect("activity:detail", pk=submission.pk)
+
+
+@admin_required
+@require_POST
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _get_submission_for_org(request, pk)
+
+    try:
+        resent = submission_force_resend(submission=submission, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("activity:detail", pk=submission.pk)
+    messages.success(
+        request, "Sent again as submission %s, without the duplicate check." % resent.pk
+    )
+    return redirect("activity:detail", pk=resent.pk)

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.console",
+                "salesforce.context_processors.salesforce_signin",
             ],
         },
     },
@@ -130,6 +131,28 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_ADAPTER = "salesforce.adapters.ConsoleAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "salesforce.adapters.ConsoleSocialAccountAdapter"
+# Local accounts exist only through an admin's invitation.
+ACCOUNT_FORMS = {"signup": "salesforce.forms.InvitationSignupForm"}
+# Five wrong passwords for one address lock it for 15 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
+
+# Email (invitations, password resets). Printed to the console unless an SMTP
+# server is configured.
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "console@localhost"
 
 # Salesforce and Account Engagement. With no client id configured the console
 # runs in demo mode against the bundled emulator.
@@ -202,7 +225,34 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "activity.tasks.heartbeat", "schedule": 60.0},
+    "resume-deferred-submissions": {
+        "task": "activity.tasks.resume_deferred",
+        "schedule": 60.0,
+    },
+    "sweep-submissions": {"task": "activity.tasks.sweep", "schedule": 60.0},
 }
+
+# Sending activity. Account Engagement takes at most five requests at once
+# per business unit; the console keeps that many slots per unit in the
+# database, shared by every worker on every host. Transient failures retry
+# after a random wait of up to base x 2^n seconds, capped; the tests shrink
+# these through the environment.
+
+ACTIVITY_MAX_IN_FLIGHT = 5
+ACTIVITY_MAX_ATTEMPTS = env_int("ACTIVITY_MAX_ATTEMPTS", 8)
+ACTIVITY_RETRY_BASE_SECONDS = float(env_str("ACTIVITY_RETRY_BASE_SECONDS") or 2)
+ACTIVITY_RETRY_CAP_SECONDS = float(env_str("ACTIVITY_RETRY_CAP_SECONDS") or 300)
+# How long a task waits for a free slot before it looks again.
+ACTIVITY_SLOT_WAIT_SECONDS = float(env_str("ACTIVITY_SLOT_WAIT_SECONDS") or 1)
+# A send may take a token refresh and two POSTs, each bounded by the timeouts.
+ACTIVITY_SEND_TIME_LIMIT = int(
+    3 * (SALESFORCE_CONNECT_TIMEOUT + SALESFORCE_READ_TIMEOUT)
+)
+# A slot outlives the task that holds it, so a worker killed mid-call never
+# frees a slot while its request may still be in flight.
+ACTIVITY_SLOT_LEASE_SECONDS = ACTIVITY_SEND_TIME_LIMIT + 30
+# A send whose answer was lost is looked up this long afterwards.
+ACTIVITY_CHECK_DELAY_SECONDS = float(env_str("ACTIVITY_CHECK_DELAY_SECONDS") or 30)
 
 # Internationalisation
 

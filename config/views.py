@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from activity.models import WorkerHeartbeat
+from activity.selectors import dashboard as activity_dashboard
 from config.celery import app as celery_app
 from salesforce.access import member_required
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @member_required
 def home(request: HttpRequest) -> HttpResponse:
-    ctx = {"org": request.org}
+    ctx = {"org": request.org, "activity": activity_dashboard(org=request.org)}
     return render(request, "home.html", ctx)
 
 

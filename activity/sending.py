@@ -1,0 +1,416 @@
+"""Sending submissions to Account Engagement, and settling those left unsure.
+
+A task hands ``submission_send`` an id. The submission is claimed with a
+conditional update (queued to sending), so a task delivered twice sends once;
+it is sent while holding one of its business unit's slots; each HTTP exchange
+is kept as an ``Attempt``; and the error class decides what happens next:
+
+- transient errors (codes 66 and 183, 5xx, no connection) are sent again
+  after a jittered, capped backoff, until ``ACTIVITY_MAX_ATTEMPTS``;
+- the daily limit (122) holds back the whole business unit until the next
+  midnight UTC, without spending attempts;
+- a connection that must be reconnected holds back the submission until an
+  admin reconnects;
+- a lost answer is never sent blindly again: it is looked up in Account
+  Engagement (``submission_reconcile``) and settled as succeeded, or left
+  ``unknown`` for a person to decide;
+- anything else fails at once with Salesforce's advice on the fix.
+
+Each function returns a ``NextStep`` telling the task what to queue next.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from activity.backoff import daily_limit_until, retry_delay, slot_wait
+from activity.models import Attempt, BusinessUnitQueue, Status, Submission
+from activity.services import DUPLICATE_REASON, succeeded_twin
+from activity.slots import slot_acquire, slot_release
+from salesforce.client import SalesforceClient
+from salesforce.errors import (
+    ConcurrencyLimited,
+    DailyLimitReached,
+    OrgApiLimitExceeded,
+    OutcomeUnknown,
+    RefreshTokenRevoked,
+    SalesforceError,
+    TransientError,
+)
+from salesforce.exchanges import Exchange
+from salesforce.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+RECONNECT_REASON = (
+    "Salesforce no longer accepts the connection that sends activity. An admin "
+    "must reconnect under Settings; sending resumes on its own after that."
+)
+RETRY_REASON = "Attempt %(number)s did not go through: %(why)s Trying again by %(at)s."
+GAVE_UP_REASON = "Gave up after %(number)s attempts. The last one said: %(why)s"
+DAILY_LIMIT_REASON = (
+    "Account Engagement's daily API limit for this business unit is reached. "
+    "Sending resumes on its own at %(at)s."
+)
+CONFIRMED_REASON = (
+    "The answer to the request was lost, but Account Engagement has the "
+    "activity: it was recorded."
+)
+NOT_FOUND_REASON = (
+    "The answer to the request was lost and Account Engagement shows no such "
+    "activity (checked %(at)s). It was probably not recorded; an admin can "
+    "force a resend."
+)
+CHECK_FAILED_REASON = (
+    "The answer to the request was lost, and looking the activity up failed "
+    "too (%(why)s). The console looks again shortly."
+)
+WORKER_LOST_MESSAGE = "No answer was recorded: the worker stopped during the request."
+# The activity's creation time in Account Engagement comes from another clock.
+CHECK_MARGIN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the task should queue after this run."""
+
+    send_in: float | None = None
+    check_in: float | None = None
+
+
+DONE = NextStep()
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.get_current_timezone()).strftime(
+        "%Y-%m-%d %H:%M:%S %Z"
+    )
+
+
+def _move(submission: Submission, current: str, **fields) -> bool:
+    """Change the submission only if it is still in ``current``."""
+    fields.setdefault("updated_at", timezone.now())
+    moved = Submission.objects.filter(pk=submission.pk, status=current).update(**fields)
+    if moved:
+        for name, value in fields.items():
+            setattr(submission, name, value)
+    return bool(moved)
+
+
+def _settle_as_duplicate(submission: Submission) -> bool:
+    twin = None if submission.force else succeeded_twin(submission)
+    if twin is None:
+        return False
+    return _move(
+        submission,
+        Status.QUEUED,
+        status=Status.DUPLICATE,
+        reason=DUPLICATE_REASON % {"twin": twin.pk},
+        finished_at=timezone.now(),
+    )
+
+
+def _hold_if_deferred(submission: Submission) -> bool:
+    queue = BusinessUnitQueue.objects.filter(
+        business_unit_sf_id=submission.business_unit_sf_id,
+        deferred_until__gt=timezone.now(),
+    ).first()
+    if queue is None:
+        return False
+    return _move(
+        submission,
+        Status.QUEUED,
+        status=Status.DEFERRED,
+        deferred_until=queue.deferred_until,
+        reason=queue.reason,
+        error_class=DailyLimitReached.__name__,
+    )
+
+
+def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
+    """Send one queued submission; anything not queued is left alone."""
+    submission = Submission.objects.select_related("org").filter(pk=submission_id)
+    submission = submission.first()
+    if submission is None or submission.status != Status.QUEUED:
+        return DONE
+    if _settle_as_duplicate(submission) or _hold_if_deferred(submission):
+        return DONE
+
+    slot = slot_acquire(submission.business_unit_sf_id)
+    if slot is None:
+        return NextStep(send_in=slot_wait())
+    try:
+        claimed = _move(
+            submission,
+            Status.QUEUED,
+            status=Status.SENDING,
+            claimed_at=timezone.now(),
+            task_id=task_id or submission.task_id,
+        )
+        return _deliver(submission) if claimed else DONE
+    finally:
+        slot_release(slot)
+
+
+def _deliver(submission: Submission) -> NextStep:
+    try:
+        client = SalesforceClient.for_org(submission.org)
+    except SalesforceError as error:
+        return _on_error(submission, error)
+    attempt = _attempt_begin(submission)
+    with client:
+        try:
+            client.submit_external_activity(
+                business_unit_id=submission.business_unit_sf_id,
+                extension=submission.extension_name,
+                activity_type=submission.type_name,
+                email=submission.email,
+                value=submission.value,
+                activity_date=submission.activity_date,
+            )
+        except SalesforceError as error:
+            _attempts_record(submission, attempt, client.exchanges, error)
+            return _on_error(submission, error)
+        _attempts_record(submission, attempt, client.exchanges, None)
+    _move(
+        submission,
+        Status.SENDING,
+        status=Status.SUCCEEDED,
+        reason="",
+        error_class="",
+        error_code="",
+        next_attempt_at=None,
+        finished_at=timezone.now(),
+    )
+    logger.info("Submission %s succeeded", submission.pk)
+    return DONE
+
+
+def _attempt_begin(submission: Submission) -> Attempt:
+    """Record the attempt before the request leaves: if the worker is lost
+    during the call, the open attempt says the request may have been sent."""
+    host = submission.org.account_engagement_host
+    return Attempt.objects.create(
+        submission=submission,
+        number=submission.attempt_count + 1,
+        url="%s/api/v5/external-activities" % host,
+    )
+
+
+def _fill(attempt: Attempt, exchange: Exchange) -> None:
+    attempt.started_at = exchange.started_at or attempt.started_at
+    attempt.duration_ms = exchange.duration_ms
+    attempt.method = exchange.method
+    attempt.url = exchange.url[:500]
+    attempt.request_headers = dict(exchange.request_headers)
+    attempt.request_body = exchange.request_body
+    attempt.response_status = exchange.status
+    attempt.response_headers = dict(exchange.response_headers)
+    attempt.response_body = exchange.response_body
+    attempt.error_class = exchange.error_class
+
+
+def _attempts_record(
+    submission: Submission,
+    attempt: Attempt,
+    exchanges: list[Exchange],
+    error: SalesforceError | None,
+) -> None:
+    """Complete the open attempt with the call's first exchange and add one
+    attempt for each further exchange (a resend after a token refresh); the
+    error, if any, belongs to the last."""
+    if not exchanges and error is not None and error.exchange is not None:
+        exchanges = [error.exchange]
+    now = timezone.now()
+    attempts = [attempt]
+    for index, exchange in enumerate(exchanges or [None]):
+        if index:
+            attempts.append(Attempt(submission=submission, number=attempt.number))
+            attempts[-1].number += index
+        current = attempts[-1]
+        if exchange is not None:
+            _fill(current, exchange)
+        current.finished_at = now
+    if error is not None:
+        attempts[-1].error_class = type(error).__name__
+        attempts[-1].error_message = redact(str(error))
+    for current in attempts:
+        if current.duration_ms is None:
+            elapsed = (current.finished_at - current.started_at).total_seconds()
+            current.duration_ms = max(int(elapsed * 1000), 0)
+        current.save()
+    submission.attempt_count = attempts[-1].number
+    Submission.objects.filter(pk=submission.pk).update(
+        attempt_count=submission.attempt_count
+    )
+
+
+def _error_fields(error: SalesforceError) -> dict:
+    return {
+        "error_class": type(error).__name__,
+        "error_code": str(error.code or "")[:40],
+    }
+
+
+def _on_error(submission: Submission, error: SalesforceError) -> NextStep:
+    logger.info(
+        "Submission %s: %s (%s)", submission.pk, type(error).__name__, error.code
+    )
+    if isinstance(error, DailyLimitReached | OrgApiLimitExceeded):
+        return _defer_for_daily_limit(submission, error)
+    if isinstance(error, RefreshTokenRevoked):
+        _move(
+            submission,
+            Status.SENDING,
+            status=Status.DEFERRED,
+            deferred_until=None,
+            reason=RECONNECT_REASON,
+            **_error_fields(error),
+        )
+        return DONE
+    if isinstance(error, OutcomeUnknown):
+        _move(
+            submission,
+            Status.SENDING,
+            status=Status.UNKNOWN,
+            reason=error.user_message,
+            checked_at=None,
+            **_error_fields(error),
+        )
+        return NextStep(check_in=settings.ACTIVITY_CHECK_DELAY_SECONDS)
+    if isinstance(error, ConcurrencyLimited | TransientError):
+        return _retry_later(submission, error)
+    _fail(submission, error.user_message, error)
+    return DONE
+
+
+def _fail(submission: Submission, reason: str, error: SalesforceError) -> None:
+    _move(
+        submission,
+        Status.SENDING,
+        status=Status.FAILED,
+        reason=reason,
+        next_attempt_at=None,
+        finished_at=timezone.now(),
+        **_error_fields(error),
+    )
+    logger.warning("Submission %s failed: %s", submission.pk, type(error).__name__)
+
+
+def _retry_later(submission: Submission, error: SalesforceError) -> NextStep:
+    used = submission.retries_used + 1
+    if used >= settings.ACTIVITY_MAX_ATTEMPTS:
+        why = error.user_message
+        _fail(submission, GAVE_UP_REASON % {"number": used, "why": why}, error)
+        return DONE
+    delay = retry_delay(used - 1)
+    at = timezone.now() + timedelta(seconds=delay)
+    reason = RETRY_REASON % {
+        "number": submission.attempt_count,
+        "why": error.user_message,
+        "at": _when(at),
+    }
+    moved = _move(
+        submission,
+        Status.SENDING,
+        status=Status.QUEUED,
+        retries_used=used,
+        next_attempt_at=at,
+        reason=reason,
+        **_error_fields(error),
+    )
+    return NextStep(send_in=delay) if moved else DONE
+
+
+def _defer_for_daily_limit(submission: Submission, error: SalesforceError) -> NextStep:
+    now = timezone.now()
+    queue, _ = BusinessUnitQueue.objects.get_or_create(
+        business_unit_sf_id=submission.business_unit_sf_id,
+        defaults={"org": submission.org},
+    )
+    until = daily_limit_until(now, queue.resumed_at)
+    reason = DAILY_LIMIT_REASON % {"at": _when(until)}
+    BusinessUnitQueue.objects.filter(pk=queue.pk).update(
+        deferred_until=until, deferred_at=now, reason=reason
+    )
+    _move(
+        submission,
+        Status.SENDING,
+        status=Status.DEFERRED,
+        deferred_until=until,
+        next_attempt_at=None,
+        reason=reason,
+        **_error_fields(error),
+    )
+    logger.warning(
+        "Business unit %s met its daily limit; held back until %s",
+        submission.business_unit_sf_id,
+        until.isoformat(),
+    )
+    return DONE
+
+
+def matches(submission: Submission, activity: dict) -> bool:
+    """Whether an activity found in Account Engagement is this submission."""
+    try:
+        moment = datetime.fromisoformat(str(activity.get("activityDate")))
+    except ValueError:
+        return False
+    return (
+        moment.tzinfo is not None
+        and moment == submission.activity_date
+        and activity.get("extension") == submission.extension_name
+        and activity.get("type") == submission.type_name
+        and str(activity.get("email", "")).lower() == submission.email
+        and activity.get("value") == submission.value
+    )
+
+
+def _look_up(submission: Submission) -> bool:
+    first = submission.attempts.order_by("number").first()
+    since = first.started_at if first else submission.created_at
+    with SalesforceClient.for_org(submission.org) as client:
+        found = client.find_external_activities(
+            business_unit_id=submission.business_unit_sf_id,
+            email=submission.email,
+            created_after=since - CHECK_MARGIN,
+        )
+    return any(matches(submission, activity) for activity in found)
+
+
+def submission_reconcile(*, submission_id: int) -> NextStep:
+    """Settle a submission whose answer was lost by looking it up."""
+    submission = Submission.objects.select_related("org").filter(pk=submission_id)
+    submission = submission.first()
+    if submission is None or submission.status != Status.UNKNOWN:
+        return DONE
+    slot = slot_acquire(submission.business_unit_sf_id)
+    if slot is None:
+        return NextStep(check_in=slot_wait())
+    try:
+        found = _look_up(submission)
+    except SalesforceError as error:
+        why = error.user_message
+        _move(submission, Status.UNKNOWN, reason=CHECK_FAILED_REASON % {"why": why})
+        return DONE
+    finally:
+        slot_release(slot)
+
+    now = timezone.now()
+    if found:
+        _move(
+            submission,
+            Status.UNKNOWN,
+            status=Status.SUCCEEDED,
+            reason=CONFIRMED_REASON,
+            checked_at=now,
+            finished_at=now,
+        )
+    else:
+        reason = NOT_FOUND_REASON % {"at": _when(now)}
+        _move(submission, Status.UNKNOWN, reason=reason, checked_at=now)
+    logger.info("Submission %s checked: found=%s", submission.pk, found)
+    return DONE

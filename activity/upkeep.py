@@ -1,0 +1,123 @@
+"""The periodic work that keeps the log moving when nothing else will.
+
+``submissions_resume`` sends again what was held back: business units past
+their daily-limit hold, and orgs whose connection was reconnected.
+``submissions_sweep`` finds submissions a lost worker or a lost message left
+behind: one stuck in ``sending`` is looked up if its request may have left
+(an attempt without an answer) and queued again otherwise; a look-up that
+never ran is queued again; a submission whose task never reached the broker
+is queued. Both run from Celery beat every minute and handle a bounded batch
+per run.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from activity.models import Attempt, BusinessUnitQueue, Status, Submission
+from activity.sending import WORKER_LOST_MESSAGE
+from activity.services import submission_enqueue, submission_enqueue_reconcile
+from salesforce.models import ConnectionStatus
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+WORKER_LOST_REASON = (
+    "The worker stopped while the request was in flight, so it is not known "
+    "whether Account Engagement recorded it. The console looks it up before "
+    "anything is sent again."
+)
+
+
+def submissions_resume(*, limit: int = 2000) -> int:
+    """Queue deferred submissions whose time has come; returns how many."""
+    now = timezone.now()
+    BusinessUnitQueue.objects.filter(deferred_until__lte=now).update(
+        deferred_until=None, reason="", resumed_at=now
+    )
+    reconnected = Q(
+        deferred_until__isnull=True,
+        org__execution_connection__status=ConnectionStatus.ACTIVE,
+    )
+    due = Submission.objects.filter(status=Status.DEFERRED).filter(
+        Q(deferred_until__lte=now) | reconnected
+    )
+    ids = list(due.order_by("created_at").values_list("pk", flat=True)[:limit])
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        Submission.objects.filter(pk__in=chunk, status=Status.DEFERRED).update(
+            status=Status.QUEUED,
+            deferred_until=None,
+            next_attempt_at=now,
+            reason="",
+            updated_at=now,
+        )
+        submission_enqueue(chunk)
+    if ids:
+        logger.info("Resumed %s deferred submissions", len(ids))
+    return len(ids)
+
+
+def _settle_stuck(submission: Submission, now) -> str:
+    open_attempts = Attempt.objects.filter(
+        submission=submission, finished_at__isnull=True
+    )
+    if open_attempts.exists():
+        open_attempts.update(
+            finished_at=now, error_class="WorkerLost", error_message=WORKER_LOST_MESSAGE
+        )
+        moved = Submission.objects.filter(
+            pk=submission.pk, status=Status.SENDING
+        ).update(
+            status=Status.UNKNOWN,
+            reason=WORKER_LOST_REASON,
+            error_class="WorkerLost",
+            checked_at=None,
+            updated_at=now,
+        )
+        if moved:
+            submission_enqueue_reconcile(submission.pk)
+        return "unknown"
+    moved = Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
+        status=Status.QUEUED, next_attempt_at=now, updated_at=now
+    )
+    if moved:
+        submission_enqueue([submission.pk])
+    return "queued"
+
+
+def submissions_sweep() -> dict[str, int]:
+    """Put back on their way the submissions nothing else will move."""
+    now = timezone.now()
+    counts = {"unknown": 0, "queued": 0, "reconciled": 0, "published": 0}
+    lease = timedelta(seconds=settings.ACTIVITY_SLOT_LEASE_SECONDS + 30)
+    stuck = Submission.objects.filter(status=Status.SENDING, claimed_at__lt=now - lease)
+    for submission in stuck.order_by("claimed_at")[:BATCH]:
+        counts[_settle_stuck(submission, now)] += 1
+
+    wait = timedelta(seconds=settings.ACTIVITY_CHECK_DELAY_SECONDS + 60)
+    unchecked = Submission.objects.filter(
+        status=Status.UNKNOWN, checked_at__isnull=True, updated_at__lt=now - wait
+    )
+    for pk in unchecked.values_list("pk", flat=True)[:BATCH]:
+        Submission.objects.filter(pk=pk).update(updated_at=now)
+        submission_enqueue_reconcile(pk)
+        counts["reconciled"] += 1
+
+    # A message still in the broker after the visibility timeout is lost; a
+    # second one for a row already handled is harmless (the claim decides).
+    lost = Q(enqueued_at__isnull=True, created_at__lt=now - timedelta(minutes=1))
+    lost |= Q(
+        enqueued_at__lt=now - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
+    )
+    unpublished = Submission.objects.filter(lost, status=Status.QUEUED)
+    ids = list(unpublished.values_list("pk", flat=True)[:BATCH])
+    if ids:
+        submission_enqueue(ids)
+        counts["published"] = len(ids)
+    if any(counts.values()):
+        logger.info("Sweep: %s", counts)
+    return counts
