@@ -103,6 +103,9 @@ def format_activity_date(moment: datetime) -> str:
 
 
 class SalesforceClient:
+    """Calls to one org's Salesforce and Account Engagement, made with one
+    connection's token; for one thread at a time."""
+
     def __init__(
         self, connection: Connection, *, session: requests.Session | None = None
     ):

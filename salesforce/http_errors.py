@@ -267,7 +267,13 @@ def is_our_fault(error: SalesforceError) -> bool:
 
 
 def _never_left(error: requests.RequestException) -> bool:
-    if isinstance(error, requests.ConnectTimeout):
+    # A failed TLS handshake or proxy connection also comes before sending.
+    early = (
+        requests.ConnectTimeout,
+        requests.exceptions.SSLError,
+        requests.exceptions.ProxyError,
+    )
+    if isinstance(error, early):
         return True
     if not isinstance(error, requests.ConnectionError):
         return False

@@ -35,6 +35,7 @@ from salesforce.errors import (
 )
 from salesforce.http_errors import network_error
 from salesforce.models import Connection, ConnectionStatus
+from salesforce.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -170,16 +171,19 @@ def _post(
 ) -> tuple[int, object, exchanges.Exchange]:
     headers = {"Accept": "application/json"}
     started = time.monotonic()
-    exchange = exchanges.begin("POST", url, headers, "", scrub, timezone.now())
-    exchange.request_body = scrub(urlencode(form))
+    exchange = exchanges.begin(
+        "POST", url, headers, urlencode(form), scrub, timezone.now()
+    )
     try:
         response = requests.post(url, data=form, headers=headers, timeout=_timeouts())
         text = response.text
     except requests.RequestException as error:
         exchanges.finish(exchange, scrub, started)
         failure = network_error(error, host=_host(url), exchange=exchange)
-        # A token call that timed out changed nothing the console relies on,
-        # so it is simply worth trying again.
+        # An unanswered token call is worth trying again: at worst it issued
+        # an access token nobody uses (or, where the connected app rotates
+        # refresh tokens, spent this one, which the next try then reports as
+        # revoked).
         if not failure.retryable:
             failure = TransientError(failure.message, exchange=exchange)
         exchange.error_class = type(failure).__name__
@@ -203,6 +207,17 @@ def _post(
         status=response.status_code,
         headers=response.headers,
         body=text,
+    )
+    # Whatever else in a token exchange is secret is masked by name as well.
+    exchange.request_body = redact(exchange.request_body)
+    exchange.response_body = redact(exchange.response_body)
+    logger.debug(
+        "POST %s %s in %sms (org %s, connection %s)",
+        TOKEN_PATH,
+        response.status_code,
+        exchange.duration_ms,
+        row.org_id,
+        row.pk,
     )
     return response.status_code, payload, exchange
 
