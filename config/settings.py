@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "sweep-submissions": {"task": "activity.tasks.sweep", "schedule": 60.0},
+    # Drift between the console's mirror and each org's setup in Salesforce.
+    "verify-setups": {
+        "task": "setup_wizard.tasks.verify_all_orgs",
+        "schedule": 60.0 * 60,
+    },
 }
 
 # Sending activity. Account Engagement takes at most five requests at once

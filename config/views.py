@@ -14,13 +14,18 @@ from activity.models import WorkerHeartbeat
 from activity.selectors import dashboard as activity_dashboard
 from config.celery import app as celery_app
 from salesforce.access import member_required
+from setup_wizard.selectors import setup_health
 
 logger = logging.getLogger(__name__)
 
 
 @member_required
 def home(request: HttpRequest) -> HttpResponse:
-    ctx = {"org": request.org, "activity": activity_dashboard(org=request.org)}
+    ctx = {
+        "org": request.org,
+        "activity": activity_dashboard(org=request.org),
+        "health": setup_health(request.org),
+    }
     return render(request, "home.html", ctx)
 
 

@@ -1,0 +1,161 @@
+"""Forms of the setup wizard and the Extensions page."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet, formset_factory
+
+from salesforce.models import BusinessUnit, Extension
+from setup_wizard import naming
+
+
+class ApiNameField(forms.CharField):
+    """An API name that Salesforce accepts for extensions and activity types."""
+
+    default_error_messages = {
+        "invalid_api_name": "%(problem)s",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "API name")
+        kwargs.setdefault("max_length", naming.MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        problem = naming.api_name_problem(value) if value else None
+        if problem:
+            raise ValidationError(
+                self.error_messages["invalid_api_name"],
+                code="invalid_api_name",
+                params={"problem": problem},
+            )
+
+
+class ExtensionForm(forms.Form):
+    label = forms.CharField(
+        label="Extension name",
+        max_length=40,
+        help_text="How Salesforce shows it, such as Webinar Service.",
+    )
+    api_name = ApiNameField(
+        help_text=(
+            "Sent with every activity. Letters, digits and underscores, starting "
+            "with a letter."
+        )
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For your colleagues in Salesforce; optional.",
+    )
+
+
+class ActivityTypeForm(forms.Form):
+    label = forms.CharField(label="Activity name", max_length=40)
+    api_name = ApiNameField()
+    description = forms.CharField(required=False, max_length=1000)
+
+
+class BaseActivityTypeFormSet(BaseFormSet):
+    """The new activity types of a run; API names unique, at least one type."""
+
+    error_messages = {
+        "duplicate_api_name": "Each activity type needs its own API name; %(name)s "
+        "is used twice.",
+        "no_types": "Add at least one activity type.",
+    }
+
+    def __init__(self, *args, existing_names: tuple[str, ...] = (), **kwargs):
+        self.existing_names = {n.lower() for n in existing_names}
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen = set(self.existing_names)
+        for form in self.forms:
+            name = form.cleaned_data.get("api_name", "")
+            if name.lower() in seen:
+                raise ValidationError(
+                    self.error_messages["duplicate_api_name"],
+                    code="duplicate_api_name",
+                    params={"name": name},
+                )
+            seen.add(name.lower())
+        if not seen:
+            raise ValidationError(self.error_messages["no_types"], code="no_types")
+
+    def rows(self) -> list[dict]:
+        """What was typed, valid or not, to show the rows again."""
+        return [
+            {
+                "label": form["label"].value() or "",
+                "api_name": form["api_name"].value() or "",
+                "description": form["description"].value() or "",
+            }
+            for form in self.forms
+        ]
+
+
+ActivityTypeFormSet = formset_factory(
+    ActivityTypeForm, formset=BaseActivityTypeFormSet, extra=0, max_num=20
+)
+
+
+class BusinessUnitsForm(forms.Form):
+    business_units = forms.MultipleChoiceField(
+        label="Business units",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Pick at least one business unit: Salesforce needs the "
+            "extension assigned even when there is only one.",
+        },
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_units"].choices = [
+            (unit.sf_id, "%s (%s)" % (unit.name, unit.sf_id)) for unit in units
+        ]
+
+
+class AddActivityTypeForm(ActivityTypeForm):
+    activate = forms.BooleanField(label="Activate it now", required=False, initial=True)
+
+    error_messages = {
+        "exists": "%(extension)s already has an activity type with this API name.",
+    }
+
+    def __init__(self, *args, extension: Extension, **kwargs):
+        self.extension = extension
+        super().__init__(*args, **kwargs)
+
+    def clean_api_name(self) -> str:
+        name = self.cleaned_data["api_name"]
+        types = self.extension.activity_types.filter(api_name__iexact=name)
+        if types.exists():
+            raise ValidationError(
+                self.error_messages["exists"],
+                code="exists",
+                params={"extension": self.extension.label},
+            )
+        return name
+
+
+class AssignForm(forms.Form):
+    business_unit = forms.ModelChoiceField(
+        queryset=BusinessUnit.objects.none(),
+        empty_label=None,
+        error_messages={
+            "invalid_choice": "Pick one of the org's business units that the "
+            "extension is not assigned to yet.",
+        },
+    )
+
+    def __init__(self, *args, extension: Extension, **kwargs):
+        super().__init__(*args, **kwargs)
+        assigned = extension.assignments.values_list("business_unit_id", flat=True)
+        self.fields["business_unit"].queryset = BusinessUnit.objects.filter(
+            org=extension.org
+        ).exclude(pk__in=assigned)

@@ -1,0 +1,397 @@
+"""Reads that need some thought: the plan of a run, the health of a setup,
+the extensions matrix."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+
+from salesforce.models import (
+    ActivityType,
+    Assignment,
+    BusinessUnit,
+    Extension,
+    Org,
+)
+from setup_wizard.models import Check, RecordProgress, SetupRun
+from setup_wizard.wording import change_sentence
+
+Action = RecordProgress.Action
+Kind = RecordProgress.Kind
+
+
+def open_wizard_run(org: Org) -> SetupRun | None:
+    runs = SetupRun.objects.filter(
+        org=org, kind=SetupRun.Kind.WIZARD, status__in=SetupRun.OPEN_STATUSES
+    )
+    return runs.first()
+
+
+def latest_check(org: Org, kind: str, run: SetupRun | None = None) -> Check | None:
+    checks = Check.objects.filter(org=org, kind=kind)
+    if run is not None:
+        checks = checks.filter(run=run)
+    return checks.first()
+
+
+def preflight_passed(run: SetupRun) -> bool:
+    check = latest_check(run.org, Check.Kind.PREFLIGHT, run)
+    return bool(check and check.state == Check.State.DONE and check.result.get("ok"))
+
+
+def extension_state(run: SetupRun) -> tuple[str, Check | None]:
+    """Where the run's extension choice stands, and the look-up behind it.
+
+    One of: empty, adopting, known (the console set it up before), checking,
+    free (not in Salesforce), taken (in Salesforce: adopt it or rename), and
+    unchecked (the look-up failed; creating still refuses a duplicate).
+    """
+    name = run.extension_api_name
+    if not name:
+        return "empty", None
+    if run.is_adopting:
+        return "adopting", None
+    known = Extension.objects.filter(org=run.org, api_name__iexact=name)
+    if known.exclude(sf_id="").exists():
+        return "known", None
+    check = Check.objects.filter(
+        run=run, kind=Check.Kind.EXTENSION_LOOKUP, subject__iexact=name
+    ).first()
+    if check is None or check.state == Check.State.FAILED:
+        return "unchecked", check
+    if not check.is_final:
+        return "checking", check
+    return ("taken" if check.result.get("found") else "free"), check
+
+
+# The plan
+
+
+@dataclass(frozen=True)
+class PlannedRecord:
+    kind: str
+    action: str
+    api_name: str
+    label: str
+    description: str = ""
+    #: Known already so (e.g. already active), shown on the review.
+    already: bool = False
+
+    @property
+    def sentence(self) -> str:
+        return change_sentence(self.kind, self.action, self.label, self.api_name)
+
+
+def _mirrored_extension(run: SetupRun) -> Extension | None:
+    extensions = Extension.objects.filter(org=run.org).exclude(sf_id="")
+    if run.adopt_sf_id:
+        found = extensions.filter(sf_id=run.adopt_sf_id).first()
+        if found:
+            return found
+    return extensions.filter(api_name__iexact=run.extension_api_name).first()
+
+
+def run_plan(run: SetupRun, activate: bool | None = None) -> list[PlannedRecord]:
+    """Exactly what starting ``run`` will create or change, in order.
+
+    ``activate`` overrides the run's choice, to show both options on review.
+    """
+    activate = run.activate if activate is None else activate
+    mirrored = _mirrored_extension(run)
+    plan = [_extension_step(run, mirrored)]
+    types = _mirrored_types(mirrored)
+    for entry in run.activity_types:
+        known = bool(entry.get("sf_id")) or entry["api_name"].lower() in types
+        plan.append(
+            PlannedRecord(
+                Kind.ACTIVITY_TYPE,
+                Action.EXISTS if known else Action.CREATE,
+                entry["api_name"],
+                entry.get("label") or entry["api_name"],
+                entry.get("description", ""),
+            )
+        )
+    plan += _assignment_steps(run, mirrored)
+    if activate:
+        plan += _activation_steps(run, mirrored, types)
+    return plan
+
+
+def _extension_step(run: SetupRun, mirrored: Extension | None) -> PlannedRecord:
+    if mirrored:
+        action = Action.EXISTS
+    elif run.adopt_sf_id:
+        action = Action.ADOPT
+    else:
+        action = Action.CREATE
+    return PlannedRecord(
+        Kind.EXTENSION,
+        action,
+        run.extension_api_name,
+        run.extension_label or run.extension_api_name,
+        run.extension_description,
+    )
+
+
+def _mirrored_types(mirrored: Extension | None) -> dict[str, ActivityType]:
+    if mirrored is None:
+        return {}
+    types = mirrored.activity_types.exclude(sf_id="")
+    return {t.api_name.lower(): t for t in types}
+
+
+def _assignment_steps(run: SetupRun, mirrored: Extension | None) -> list[PlannedRecord]:
+    names = dict(BusinessUnit.objects.filter(org=run.org).values_list("sf_id", "name"))
+    assigned = set(run.existing_assignments)
+    if mirrored:
+        assigned |= set(
+            mirrored.assignments.exclude(sf_id="").values_list(
+                "business_unit__sf_id", flat=True
+            )
+        )
+    return [
+        PlannedRecord(
+            Kind.ASSIGNMENT,
+            Action.EXISTS if unit_id in assigned else Action.ASSIGN,
+            unit_id,
+            names.get(unit_id, unit_id),
+        )
+        for unit_id in run.business_unit_ids
+    ]
+
+
+def _activation_steps(
+    run: SetupRun, mirrored: Extension | None, types: dict[str, ActivityType]
+) -> list[PlannedRecord]:
+    steps = []
+    for entry in run.activity_types:
+        known = types.get(entry["api_name"].lower())
+        active = entry.get("is_active") or bool(known and known.is_active)
+        steps.append(
+            PlannedRecord(
+                Kind.ACTIVITY_TYPE,
+                Action.ACTIVATE,
+                entry["api_name"],
+                entry.get("label") or entry["api_name"],
+                already=active,
+            )
+        )
+    active = run.adopt_is_active or bool(mirrored and mirrored.is_active)
+    steps.append(
+        PlannedRecord(
+            Kind.EXTENSION,
+            Action.ACTIVATE,
+            run.extension_api_name,
+            run.extension_label or run.extension_api_name,
+            already=active,
+        )
+    )
+    return steps
+
+
+# Progress
+
+
+@dataclass
+class RunProgress:
+    total: int
+    done: int
+    failed: int
+    working: int
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.done - self.failed - self.working
+
+
+def run_progress(run: SetupRun) -> RunProgress:
+    states = list(run.records.values_list("state", flat=True))
+    state = RecordProgress.State
+    return RunProgress(
+        total=len(states),
+        done=states.count(state.DONE),
+        failed=states.count(state.FAILED),
+        working=states.count(state.WORKING),
+    )
+
+
+def pending_changes(org: Org) -> QuerySet[RecordProgress]:
+    """Changes made from the Extensions page that are not finished yet."""
+    return RecordProgress.objects.filter(
+        run__org=org,
+        run__kind=SetupRun.Kind.CHANGE,
+        state__in=[RecordProgress.State.WAITING, RecordProgress.State.WORKING],
+        run__status=SetupRun.Status.RUNNING,
+    ).select_related("run")
+
+
+def recent_changes(org: Org, limit: int = 8) -> QuerySet[RecordProgress]:
+    return (
+        RecordProgress.objects.filter(run__org=org, run__kind=SetupRun.Kind.CHANGE)
+        .select_related("run")
+        .order_by("-id")[:limit]
+    )
+
+
+# The extensions matrix
+
+
+@dataclass
+class MatrixRow:
+    extension: Extension
+    extension_pending: bool
+    #: (activity type, a change is on its way)
+    types: list[tuple[ActivityType, bool]]
+    #: (business unit, its assignment or None, a change is on its way)
+    cells: list[tuple[BusinessUnit, Assignment | None, bool]]
+    unassigned: int = 0
+
+
+def extension_matrix(org: Org) -> tuple[list[BusinessUnit], list[MatrixRow]]:
+    """The org's extensions with their types and, per business unit, the
+    assignment if there is one; with the changes still on their way."""
+    units = list(BusinessUnit.objects.filter(org=org))
+    extensions = Extension.objects.filter(org=org).prefetch_related(
+        Prefetch("activity_types", queryset=ActivityType.objects.order_by("label")),
+        Prefetch(
+            "assignments", queryset=Assignment.objects.select_related("business_unit")
+        ),
+    )
+    pending = {
+        (p.run.extension_id, p.kind, p.api_name.lower()) for p in pending_changes(org)
+    }
+    rows = []
+    for extension in extensions:
+        by_unit = {a.business_unit_id: a for a in extension.assignments.all()}
+
+        def waiting(kind: str, name: str, pk: int = extension.pk) -> bool:
+            return (pk, kind, name.lower()) in pending
+
+        cells = [
+            (unit, by_unit.get(unit.pk), waiting(Kind.ASSIGNMENT, unit.sf_id))
+            for unit in units
+        ]
+        rows.append(
+            MatrixRow(
+                extension=extension,
+                extension_pending=waiting(Kind.EXTENSION, extension.api_name),
+                types=[
+                    (t, waiting(Kind.ACTIVITY_TYPE, t.api_name))
+                    for t in extension.activity_types.all()
+                ],
+                cells=cells,
+                unassigned=sum(1 for _, a, _ in cells if a is None),
+            )
+        )
+    return units, rows
+
+
+# Health
+
+
+@dataclass(frozen=True)
+class SetupHealth:
+    ok: bool
+    sentence: str
+    link: str
+    link_text: str = ""
+
+
+def setup_health(org: Org) -> SetupHealth:
+    """Whether ``org`` can accept activity right now, and if not why, in one line."""
+    connection = org.execution_connection
+    if connection is None or not connection.is_usable:
+        return SetupHealth(
+            False,
+            "No Salesforce connection can send activity for %s. Reconnect the org "
+            "under Settings." % org.name,
+            reverse("salesforce:settings"),
+            "Settings",
+        )
+    run = open_wizard_run(org)
+    if run and run.status == SetupRun.Status.FAILED:
+        return SetupHealth(
+            False,
+            "The setup stopped before it finished: %s"
+            % (_first_failure(run) or "see its progress."),
+            reverse("setup_wizard:progress", args=[run.pk]),
+            "See what stopped",
+        )
+    return _mirror_health(org)
+
+
+def _first_failure(run: SetupRun) -> str:
+    failed = run.records.filter(state=RecordProgress.State.FAILED).first()
+    return failed.reason if failed else ""
+
+
+def _mirror_health(org: Org) -> SetupHealth:
+    extensions_url = reverse("setup_wizard:extensions")
+    extensions = list(Extension.objects.filter(org=org).exclude(sf_id=""))
+    if not extensions:
+        return SetupHealth(
+            False,
+            "Nothing is set up yet: run the setup wizard to create an extension "
+            "and its activity types.",
+            reverse("setup_wizard:overview"),
+            "Setup",
+        )
+    ready = [e for e in extensions if _accepts_activity(e)]
+    if not ready:
+        return SetupHealth(
+            False, _why_not_ready(extensions[0]), extensions_url, "Extensions"
+        )
+    drift = latest_check(org, Check.Kind.DRIFT)
+    if drift and drift.state == Check.State.DONE and not drift.resolved_at:
+        count = len(drift.result.get("differences", []))
+        if count:
+            return SetupHealth(
+                False,
+                "Salesforce differs from the console in %s place%s since the last "
+                "check; activity may be refused." % (count, "" if count == 1 else "s"),
+                reverse("setup_wizard:verify"),
+                "Review the differences",
+            )
+    return SetupHealth(True, _ready_sentence(ready[0]), extensions_url, "Extensions")
+
+
+def _accepts_activity(extension: Extension) -> bool:
+    return (
+        extension.is_active
+        and extension.activity_types.filter(is_active=True).exists()
+        and extension.assignments.exists()
+    )
+
+
+def _why_not_ready(extension: Extension) -> str:
+    name = extension.label
+    if not extension.is_active:
+        return (
+            "The extension %s is inactive, so Account Engagement refuses its "
+            "activity. Activate it on the Extensions page." % name
+        )
+    if not extension.activity_types.filter(is_active=True).exists():
+        return (
+            "The extension %s has no active activity type. Add or activate one on "
+            "the Extensions page." % name
+        )
+    return (
+        "The extension %s is not assigned to a business unit. Assign it on the "
+        "Extensions page." % name
+    )
+
+
+def _ready_sentence(extension: Extension) -> str:
+    types = [t.label for t in extension.activity_types.filter(is_active=True)]
+    units = [a.business_unit.name for a in extension.assignments.all()]
+    return "Ready: %s accepts %s for %s." % (
+        extension.label,
+        _join(types),
+        _join(units),
+    )
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return "%s and %s" % (", ".join(names[:-1]), names[-1])

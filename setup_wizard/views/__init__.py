@@ -1,0 +1,62 @@
+"""Pages of the setup wizard, the Extensions page, Verify and the audit trail."""
+
+from setup_wizard.views.extensions import (
+    activity_type_active,
+    activity_type_add,
+    assignment_add,
+    assignment_remove,
+    extension_active,
+    extensions,
+)
+from setup_wizard.views.fields import api_name_check, api_name_suffix, api_name_suggest
+from setup_wizard.views.verify import audit, verify, verify_resolve, verify_start
+from setup_wizard.views.wizard import (
+    activity_types,
+    business_units,
+    check_status,
+    connect,
+    discard,
+    edit,
+    extension,
+    extension_adopt,
+    extension_create_new,
+    extension_find_existing,
+    overview,
+    progress,
+    resume,
+    retry,
+    review,
+    start,
+)
+
+__all__ = [
+    "activity_type_active",
+    "activity_type_add",
+    "activity_types",
+    "api_name_check",
+    "api_name_suffix",
+    "api_name_suggest",
+    "assignment_add",
+    "assignment_remove",
+    "audit",
+    "business_units",
+    "check_status",
+    "connect",
+    "discard",
+    "edit",
+    "extension",
+    "extension_active",
+    "extension_adopt",
+    "extension_create_new",
+    "extension_find_existing",
+    "extensions",
+    "overview",
+    "progress",
+    "resume",
+    "retry",
+    "review",
+    "start",
+    "verify",
+    "verify_resolve",
+    "verify_start",
+]
