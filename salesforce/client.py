@@ -18,7 +18,7 @@ import re
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -46,7 +46,6 @@ from salesforce.http_errors import (
 from salesforce.limits import HEADER as LIMIT_HEADER
 from salesforce.limits import UsageRecorder
 from salesforce.models import Connection, ConnectionStatus, Org
-from salesforce.redaction import redact
 
 __all__ = ["Exchange", "SalesforceClient", "api_version", "format_activity_date"]
 
@@ -590,25 +589,3 @@ def _rest_refused(error: SalesforceError) -> AccessDenied:
             "policies, then reconnect the org under Settings."
         ),
     )
-
-
-class _EncodedEmailFilter(logging.Filter):
-    """urllib3 logs each request line with its query string, where an email
-    filter appears percent-encoded (``jane%40example.com``); decoding it
-    first lets the redaction recognise and mask it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "%" in message:
-            record.msg = redact(unquote(message))
-            record.args = ()
-        return True
-
-
-def _install_log_filter() -> None:
-    pool_logger = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _EncodedEmailFilter) for f in pool_logger.filters):
-        pool_logger.addFilter(_EncodedEmailFilter())
-
-
-_install_log_filter()

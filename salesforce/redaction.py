@@ -45,7 +45,10 @@ _PATTERNS = [
     # JSON Web Tokens
     (re.compile(r"\beyJ[\w\-]+\.[\w\-]+\.[\w\-]*"), MASK),
 ]
-_EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.\w+)")
+# "@" may arrive percent-encoded, as in a logged query string.
+_EMAIL = re.compile(
+    r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(?:@|%40)([A-Za-z0-9.\-]+\.\w+)"
+)
 
 
 def mask_email(email: str) -> str:

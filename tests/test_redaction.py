@@ -34,6 +34,12 @@ def test_email_addresses_keep_only_their_first_letter_and_domain():
     assert mask_email("write to %s today" % EMAIL) == "write to j***@example.com today"
 
 
+def test_percent_encoded_email_addresses_in_query_strings_are_masked():
+    line = "GET /api/v5/external-activities?email=jane.doe%40example.com HTTP/1.1"
+
+    assert "jane.doe" not in redact(line)
+
+
 def test_nothing_planted_reaches_the_log_output_from_any_logger(caplog):
     caplog.set_level(logging.DEBUG)
     logger = logging.getLogger("some.library")
