@@ -8,6 +8,6 @@ class SalesforceConfig(AppConfig):
     verbose_name = "Salesforce"
 
     def ready(self) -> None:
-        from salesforce import redaction
+        from salesforce import checks, redaction  # noqa: F401 (registers checks)
 
         redaction.install_record_factory()

@@ -70,3 +70,10 @@ def test_production_refuses_to_start_without_encryption_keys():
 
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_an_api_version_older_than_business_units_is_refused_at_start():
+    result = _manage("check", env={"SALESFORCE_API_VERSION": "55.0"})
+
+    assert result.returncode != 0
+    assert "needs 56.0 or later" in result.stderr
