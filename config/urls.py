@@ -7,6 +7,7 @@ from config import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/salesforce/", include("salesforce.signin_urls")),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("salesforce.urls")),
     path("setup/", include("setup_wizard.urls")),
