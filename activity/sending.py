@@ -139,7 +139,9 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
     if _settle_as_duplicate(submission) or _hold_if_deferred(submission):
         return DONE
 
-    slot = slot_acquire(submission.business_unit_sf_id)
+    slot = slot_acquire(
+        submission.business_unit_sf_id, wait=settings.ACTIVITY_SLOT_HOLD_SECONDS
+    )
     if slot is None:
         return NextStep(send_in=slot_wait())
     try:

@@ -11,6 +11,7 @@ one clock every host shares.
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +23,9 @@ from django.db.models.functions import Now
 from activity.models import SendSlot
 
 logger = logging.getLogger(__name__)
+
+# Seconds between looks at a business unit's slots while waiting for one.
+POLL_INTERVAL = (0.02, 0.08)
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,18 @@ def _slots(business_unit_sf_id: str):
     )
 
 
-def slot_acquire(business_unit_sf_id: str) -> Slot | None:
-    """Take a free slot of the business unit, or None when all are busy."""
+def slot_acquire(business_unit_sf_id: str, *, wait: float = 0) -> Slot | None:
+    """Take a free slot of the business unit, looking again for up to ``wait``
+    seconds; None when all stay busy."""
+    deadline = time.monotonic() + wait
+    while True:
+        slot = _try_acquire(business_unit_sf_id)
+        if slot is not None or time.monotonic() >= deadline:
+            return slot
+        time.sleep(random.uniform(*POLL_INTERVAL))
+
+
+def _try_acquire(business_unit_sf_id: str) -> Slot | None:
     slots = _slots(business_unit_sf_id)
     numbers = list(slots.filter(_free()).values_list("number", flat=True))
     if not numbers and not slots.exists():

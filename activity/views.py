@@ -197,7 +197,13 @@ def submit(request: HttpRequest) -> HttpResponse:
             initial = {"business_unit": request.GET["business_unit"]}
         form = TestSubmissionForm(org=request.org, initial=initial)
 
-    ctx = {"form": form, "sent": sent, "options": form.activity_choices()}
+    last_attempt = sent.attempts.order_by("-number").first() if sent else None
+    ctx = {
+        "form": form,
+        "sent": sent,
+        "last_attempt": last_attempt,
+        "options": form.activity_choices(),
+    }
     if request.htmx and request.method == "GET" and not sent:
         return render(request, "activity/submit.html#activity-field", ctx)
     return render(request, "activity/submit.html", ctx)

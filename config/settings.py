@@ -247,7 +247,9 @@ ACTIVITY_MAX_IN_FLIGHT = 5
 ACTIVITY_MAX_ATTEMPTS = env_int("ACTIVITY_MAX_ATTEMPTS", 8)
 ACTIVITY_RETRY_BASE_SECONDS = float(env_str("ACTIVITY_RETRY_BASE_SECONDS") or 2)
 ACTIVITY_RETRY_CAP_SECONDS = float(env_str("ACTIVITY_RETRY_CAP_SECONDS") or 300)
-# How long a task waits for a free slot before it looks again.
+# A task with no free slot looks again for this long in the worker, then
+# hands the worker back and is queued again within ACTIVITY_SLOT_WAIT_SECONDS.
+ACTIVITY_SLOT_HOLD_SECONDS = float(env_str("ACTIVITY_SLOT_HOLD_SECONDS") or 1)
 ACTIVITY_SLOT_WAIT_SECONDS = float(env_str("ACTIVITY_SLOT_WAIT_SECONDS") or 1)
 # A send may take a token refresh and two POSTs, each bounded by the timeouts.
 ACTIVITY_SEND_TIME_LIMIT = int(
