@@ -80,6 +80,9 @@ SIGN_IN_ERRORS = {
     "unknown": "The sign-in with Salesforce did not complete. Please try again.",
     "local_account": "%(email)s already has an email-and-password account here. "
     "Sign in with your email and password instead.",
+    "unverified_email": "%(email)s already belongs to someone here, and "
+    "Salesforce has not confirmed that this login owns it. Verify the address in "
+    "your Salesforce settings, then sign in again.",
     "not_admin": "Only an admin of the org can connect Salesforce users to it.",
 }
 SIGNED_IN_MESSAGES = {
@@ -214,10 +217,8 @@ class ConsoleSocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(
                 _refuse(request, sociallogin, SIGN_IN_ERRORS["expired"])
             )
-        email = sociallogin.user.email if not sociallogin.is_existing else ""
-        if email and _local_account_exists(email):
-            message = SIGN_IN_ERRORS["local_account"] % {"email": email}
-            raise ImmediateHttpResponse(_refuse(request, sociallogin, message))
+        if not sociallogin.is_existing and sociallogin.user.email:
+            _link_or_refuse_known_email(request, sociallogin)
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
@@ -336,9 +337,39 @@ def _admin_membership(request: HttpRequest, org_id) -> Membership | None:
     )
 
 
-def _local_account_exists(email: str) -> bool:
-    users = get_user_model().objects.filter(email__iexact=email)
-    return users.exists() or EmailAddress.objects.filter(email__iexact=email).exists()
+def _link_or_refuse_known_email(request: HttpRequest, sociallogin) -> None:
+    """A new Salesforce login whose email address someone here already has.
+
+    The same person often has logins in several orgs (production and
+    sandbox) under one address: when the address belongs to someone who only
+    ever signed in with Salesforce, and Salesforce says it is verified, the
+    new login joins that person. An email-and-password account is never taken
+    over this way.
+    """
+    email = sociallogin.user.email
+    owners = list(get_user_model().objects.filter(email__iexact=email)) or [
+        address.user
+        for address in EmailAddress.objects.filter(email__iexact=email)
+        .select_related("user")
+        .order_by("pk")
+    ]
+    if not owners:
+        return
+    owner = owners[0]
+    verified = any(
+        a.verified and a.email.lower() == email.lower()
+        for a in sociallogin.email_addresses
+    )
+    if owner.has_usable_password():
+        message = SIGN_IN_ERRORS["local_account"]
+    elif not verified or len(owners) > 1:
+        message = SIGN_IN_ERRORS["unverified_email"]
+    else:
+        sociallogin.connect(request, owner)
+        return
+    raise ImmediateHttpResponse(
+        _refuse(request, sociallogin, message % {"email": email})
+    )
 
 
 def _warn_missing_scopes(request: HttpRequest, scopes) -> None:

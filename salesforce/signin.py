@@ -322,7 +322,9 @@ def salesforce_sign_in(
     return result
 
 
-def integration_connect(*, org: Org, actor: AbstractBaseUser, grant: Grant):
+def integration_connect(
+    *, org: Org, actor: AbstractBaseUser, grant: Grant
+) -> Connection:
     """Store the connection of another Salesforce user of ``org`` and make it
     the one that sends the org's activities."""
     _check_same_org(org, grant)

@@ -223,3 +223,33 @@ def test_a_salesforce_user_whose_email_has_a_local_account_is_sent_to_password(
     assert "already has an email-and-password account" in response.content.decode()
     assert not Org.objects.exists()
     assert sf.state()["grants"] == []
+
+
+@pytest.mark.django_db
+def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(client, sf):
+    sandbox = sf.add_org(
+        "Demo Sandbox",
+        org_type="sandbox",
+        users=[
+            {
+                "username": "admin@demo.example.uat",
+                "name": "Alex Admin",
+                "email": "admin@demo.example",
+            }
+        ],
+    )
+    flows.sign_in(client)
+    client.post(reverse("account_logout"))
+
+    response = flows.sign_in(client, as_user="admin@demo.example.uat", follow=True)
+
+    person = response.context["user"]
+    assert person.socialaccount_set.count() == 2
+    assert set(person.memberships.values_list("org__name", "role")) == {
+        ("Demo Org", Role.ADMIN),
+        ("Demo Sandbox", Role.ADMIN),
+    }
+    assert Org.objects.get(sf_org_id=sandbox["org_id"]).org_type == "sandbox"
+    demo = Org.objects.get(sf_org_id=DEMO_ORG_ID)
+    switched = client.post(reverse("salesforce:switch"), {"org": demo.pk}, follow=True)
+    assert "Demo Org" in switched.content.decode()
