@@ -60,7 +60,7 @@ class ActivityTypeForm(forms.Form):
 class BaseActivityTypeFormSet(BaseFormSet):
     """The new activity types of a run; API names unique, at least one type."""
 
-    error_messages = {
+    default_error_messages = {
         "duplicate_api_name": "Each activity type needs its own API name; %(name)s "
         "is used twice.",
         "no_types": "Add at least one activity type.",

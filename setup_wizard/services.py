@@ -102,14 +102,21 @@ def run_save_extension(
     run.extension_description = description
     _reach(run, SetupRun.Step.TYPES)
     run.save()
-    known = Extension.objects.filter(org=run.org, api_name__iexact=api_name)
-    if not run.is_adopting and not known.exclude(sf_id="").exists():
+    _look_up_name(run)
+
+
+def _look_up_name(run: SetupRun) -> None:
+    """Ask Salesforce about the extension's API name unless the console
+    already knows the extension."""
+    name = run.extension_api_name
+    known = Extension.objects.filter(org=run.org, api_name__iexact=name)
+    if name and not run.is_adopting and not known.exclude(sf_id="").exists():
         check_start(
             org=run.org,
             kind=Check.Kind.EXTENSION_LOOKUP,
             actor=run.created_by,
             run=run,
-            subject=api_name,
+            subject=name,
         )
 
 
@@ -264,14 +271,27 @@ def run_retry(*, run: SetupRun, actor: AbstractBaseUser) -> bool:
     return True
 
 
-def run_edit(*, run: SetupRun) -> bool:
-    """Reopen a stopped run's choices; what was done in Salesforce stays done."""
+FAILURE_STEPS = {
+    Kind.EXTENSION: SetupRun.Step.EXTENSION,
+    Kind.ACTIVITY_TYPE: SetupRun.Step.TYPES,
+    Kind.ASSIGNMENT: SetupRun.Step.BUSINESS_UNITS,
+}
+
+
+def run_edit(*, run: SetupRun) -> str | None:
+    """Reopen a stopped run's choices; what was done in Salesforce stays done.
+
+    The step to change, where the run stopped; None if it was not stopped.
+    """
     with transaction.atomic():
         reopened = SetupRun.objects.filter(pk=run.pk, status=SetupRun.Status.FAILED)
         if not reopened.update(status=SetupRun.Status.DRAFT, finished_at=None):
-            return False
+            return None
+        failed = run.records.filter(state=State.FAILED).first()
         run.records.exclude(state=State.DONE).delete()
-    return True
+        run.refresh_from_db()
+        _look_up_name(run)
+    return FAILURE_STEPS.get(failed.kind) if failed else SetupRun.Step.REVIEW
 
 
 def run_abandon(*, run: SetupRun, actor: AbstractBaseUser) -> bool:

@@ -375,9 +375,10 @@ def retry(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def edit(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_run_or_404(request, run_id)
-    services.run_edit(run=run)
-    run.refresh_from_db()
-    return redirect(run_url(run))
+    step = services.run_edit(run=run)
+    if step is None:
+        return redirect(run_url(run))
+    return redirect("setup_wizard:%s" % step, run.pk)
 
 
 @admin_required

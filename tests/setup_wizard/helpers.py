@@ -1,5 +1,6 @@
 """Driving the wizard through its views, and reading the emulator's state."""
 
+import requests
 from django.conf import settings
 
 from setup_wizard.models import Check, SetupRun
@@ -115,3 +116,17 @@ def org_records(sf, org) -> dict:
         for key in ("extensions", "activity_types", "assignments")
     }
     return mine
+
+
+def create_in_salesforce(sf, sobject: str, fields: dict) -> str:
+    """Create a record through the emulator's Tooling API, as another tool
+    or a person in Setup would; its id."""
+    token = sf.token(user="integration@demo.example")
+    response = requests.post(
+        token["instance_url"] + tooling_path(sobject) + "/",
+        json=fields,
+        headers={"Authorization": "Bearer %s" % token["access_token"]},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
