@@ -1,5 +1,6 @@
 """Middleware that applies the console's access and header rules to every request."""
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import JsonResponse
 
@@ -22,6 +23,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'self'",
     ]
 )
+
+
+def _policy() -> str:
+    # Read per response: the login host is a setting that tests (and a
+    # reconfigured console) may change while the process runs.
+    hosts = [*SALESFORCE_LOGIN_HOSTS, settings.SALESFORCE_LOGIN_URL.rstrip("/")]
+    return CONTENT_SECURITY_POLICY % " ".join(filter(None, hosts))
 
 
 class ConsoleLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -50,14 +58,10 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        from django.conf import settings
-
-        hosts = [*SALESFORCE_LOGIN_HOSTS, settings.SALESFORCE_LOGIN_URL.rstrip("/")]
-        self.policy = CONTENT_SECURITY_POLICY % " ".join(filter(None, hosts))
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Content-Security-Policy", _policy())
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

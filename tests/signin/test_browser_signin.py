@@ -9,40 +9,12 @@ from salesforce.models import Membership, Org, Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _allow_forms_to(page, live_server, origin: str) -> None:
-    """Add ``origin`` to the pages' CSP ``form-action``, as the console does for
-    its configured login host.
-
-    The console computes its CSP once, when the live server starts, from the
-    settings of that moment; the test emulator's port is only known later.
-    Every other directive is left as the console sent it.
-    """
-
-    def handle(route):
-        request = route.request
-        if request.resource_type != "document" or request.method != "GET":
-            route.continue_()
-            return
-        response = route.fetch()
-        headers = dict(response.headers)
-        policy = headers.get("content-security-policy", "")
-        headers["content-security-policy"] = policy.replace(
-            "form-action 'self'", "form-action 'self' %s" % origin
-        )
-        route.fulfill(response=response, headers=headers)
-
-    page.route(live_server.url + "/**", handle)
-
-
 def test_a_newcomer_approves_on_the_consent_page_and_lands_as_the_orgs_admin(
     sf, page, live_server
 ):
     sf.settings(auto_approve=False)
-    _allow_forms_to(page, live_server, sf.url)
 
-    # Playwright does not route the page a redirect leads to, so the sign-in
-    # page is opened directly rather than through "/".
-    page.goto("/accounts/login/")
+    page.goto("/")
     page.get_by_role("button", name="Log in with Salesforce").click()
     expect(page.get_by_role("heading", name="Allow access?")).to_be_visible()
     page.get_by_label("Alex Admin").check()
