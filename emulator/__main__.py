@@ -65,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"Cannot listen on port {args.port}: {error}", file=sys.stderr)
         return 2
-    print(f"listening on {server.base_url}", flush=True)
+    # Handlers go in before the first line is printed: whoever waits for that
+    # line may signal at once.
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
+    print(f"listening on {server.base_url}", flush=True)
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     ).start()
