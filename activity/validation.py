@@ -74,11 +74,12 @@ def _error(code: str, **params) -> ValidationError:
 
 
 def _business_unit(org: Org, business_unit: BusinessUnit | str | None):
+    # Instances are read again: the mirror may have changed since they were.
+    rows = BusinessUnit.objects.filter(org=org)
     if isinstance(business_unit, BusinessUnit):
-        found = business_unit if business_unit.org_id == org.pk else None
+        found = rows.filter(pk=business_unit.pk).first()
     else:
-        rows = BusinessUnit.objects.filter(org=org, sf_id=business_unit or "")
-        found = rows.first()
+        found = rows.filter(sf_id=business_unit or "").first()
     if found is None:
         raise _error("business_unit_unknown")
     status = (found.creation_status or READY_STATUS).lower()
@@ -88,12 +89,13 @@ def _business_unit(org: Org, business_unit: BusinessUnit | str | None):
 
 
 def _extension(org: Org, extension: Extension | str | None) -> Extension:
+    rows = Extension.objects.filter(org=org)
     if isinstance(extension, Extension):
-        found = extension if extension.org_id == org.pk else None
         name = extension.api_name
+        found = rows.filter(pk=extension.pk).first()
     else:
         name = extension or ""
-        found = Extension.objects.filter(org=org, api_name=name).first()
+        found = rows.filter(api_name=name).first()
     if found is None:
         raise _error("extension_unknown", name=name or "(none)")
     if not found.is_active:
@@ -104,12 +106,13 @@ def _extension(org: Org, extension: Extension | str | None) -> Extension:
 def _activity_type(
     extension: Extension, activity_type: ActivityType | str | None
 ) -> ActivityType:
+    rows = extension.activity_types.all()
     if isinstance(activity_type, ActivityType):
-        ok = activity_type.extension_id == extension.pk
-        found, name = (activity_type if ok else None), activity_type.api_name
+        name = activity_type.api_name
+        found = rows.filter(pk=activity_type.pk).first()
     else:
         name = activity_type or ""
-        found = extension.activity_types.filter(api_name=name).first()
+        found = rows.filter(api_name=name).first()
     if found is None:
         raise _error("type_unknown", extension=extension.label, name=name or "(none)")
     if not found.is_active:

@@ -1,0 +1,130 @@
+"""The periodic sweeper and resumer put back on their way the submissions a
+lost worker or a lost message left behind, and never send blindly twice."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from activity.models import Attempt, BusinessUnitQueue, Submission
+from activity.services import submission_fingerprint
+from activity.tasks import resume_deferred, sweep
+from salesforce.client import SalesforceClient
+from tests.activity.conftest import MARKETING_UNIT
+from tests.activity.helpers import DEFAULT_DATE, make_rows
+from tests.support.worker import wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _row(setup, **fields):
+    fields.setdefault("email", "jane@example.com")
+    fields.setdefault(
+        "fingerprint",
+        submission_fingerprint(
+            org_id=setup["org"].pk,
+            extension_name="Webinar_Service",
+            type_name="Registered",
+            email=fields["email"],
+            value="Spring webinar",
+            activity_date=DEFAULT_DATE,
+        ),
+    )
+    [row] = make_rows(setup, 1, **fields)
+    return row
+
+
+def _long_ago():
+    return timezone.now() - timedelta(hours=1)
+
+
+def _becomes(row, status, timeout=30):
+    wait_for(
+        lambda: Submission.objects.filter(pk=row.pk, status=status).exists(),
+        timeout=timeout,
+    )
+    row.refresh_from_db()
+    return row
+
+
+def test_a_send_cut_off_mid_call_is_looked_up_and_not_sent_again(
+    celery_worker_process, live_setup, sf
+):
+    # The request reached Account Engagement, then the worker was lost.
+    with SalesforceClient.for_org(live_setup["org"]) as client:
+        client.submit_external_activity(
+            business_unit_id=MARKETING_UNIT,
+            extension="Webinar_Service",
+            activity_type="Registered",
+            email="jane@example.com",
+            value="Spring webinar",
+            activity_date=DEFAULT_DATE,
+        )
+    row = _row(live_setup, status="sending", claimed_at=_long_ago(), attempt_count=1)
+    Attempt.objects.create(submission=row, number=1, started_at=_long_ago())
+
+    sweep()
+
+    row = _becomes(row, "succeeded")
+    assert row.attempts.get().error_class == "WorkerLost"
+    assert sf.stats()["pardot_posts"] == 1
+
+
+def test_a_send_cut_off_mid_call_that_never_arrived_waits_for_a_person(
+    celery_worker_process, live_setup, sf
+):
+    row = _row(live_setup, status="sending", claimed_at=_long_ago(), attempt_count=1)
+    Attempt.objects.create(submission=row, number=1, started_at=_long_ago())
+
+    sweep()
+
+    wait_for(
+        lambda: Submission.objects.filter(pk=row.pk, checked_at__isnull=False).exists()
+    )
+    row.refresh_from_db()
+    assert row.status == "unknown"
+    assert sf.stats()["pardot_posts"] == 0
+
+
+def test_a_claimed_submission_whose_request_never_left_is_sent(
+    celery_worker_process, live_setup, sf
+):
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
+
+    sweep()
+
+    _becomes(row, "succeeded")
+    assert sf.stats()["pardot_posts"] == 1
+
+
+def test_a_submission_whose_task_never_reached_the_broker_is_queued(
+    celery_worker_process, live_setup, sf
+):
+    row = _row(live_setup, status="queued", created_at=_long_ago())
+
+    sweep()
+
+    _becomes(row, "succeeded")
+
+
+def test_a_fresh_sending_row_is_left_to_its_worker(live_setup, sf):
+    row = _row(live_setup, status="sending", claimed_at=timezone.now())
+
+    sweep()
+
+    row.refresh_from_db()
+    assert row.status == "sending"
+
+
+def test_resume_leaves_holds_that_have_not_ended(live_setup, sf):
+    until = timezone.now() + timedelta(hours=3)
+    BusinessUnitQueue.objects.create(
+        business_unit_sf_id=MARKETING_UNIT, org=live_setup["org"], deferred_until=until
+    )
+    row = _row(live_setup, status="deferred", deferred_until=until)
+
+    resume_deferred()
+
+    row.refresh_from_db()
+    assert row.status == "deferred"
+    assert BusinessUnitQueue.objects.get().deferred_until == until
