@@ -31,17 +31,38 @@ class ApiNameField(forms.CharField):
             )
 
 
-class ExtensionForm(forms.Form):
+class NamedForm(forms.Form):
+    """A label and an API name; an API name left empty follows the label, as
+    the page suggests it while the label is typed."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "api_name" in self.errors or data.get("api_name"):
+            return data
+        data["api_name"] = naming.suggest(data.get("label", ""))
+        if not data["api_name"]:
+            self.add_error(
+                "api_name",
+                ValidationError(
+                    self.fields["api_name"].error_messages["required"],
+                    code="required",
+                ),
+            )
+        return data
+
+
+class ExtensionForm(NamedForm):
     label = forms.CharField(
         label="Extension name",
         max_length=40,
         help_text="How Salesforce shows it, such as Webinar Service.",
     )
     api_name = ApiNameField(
+        required=False,
         help_text=(
             "Sent with every activity. Letters, digits and underscores, starting "
             "with a letter."
-        )
+        ),
     )
     description = forms.CharField(
         required=False,
@@ -51,9 +72,9 @@ class ExtensionForm(forms.Form):
     )
 
 
-class ActivityTypeForm(forms.Form):
+class ActivityTypeForm(NamedForm):
     label = forms.CharField(label="Activity name", max_length=40)
-    api_name = ApiNameField()
+    api_name = ApiNameField(required=False)
     description = forms.CharField(required=False, max_length=1000)
 
 
@@ -85,6 +106,29 @@ class BaseActivityTypeFormSet(BaseFormSet):
             seen.add(name.lower())
         if not seen:
             raise ValidationError(self.error_messages["no_types"], code="no_types")
+
+    @staticmethod
+    def without_blank_rows(data, prefix: str = "types"):
+        """``data`` without the rows left entirely empty (an unused "Add
+        another type"), renumbered."""
+        total = data.get("%s-TOTAL_FORMS" % prefix, "")
+        if not total.isdigit():
+            return data
+        kept, fields = [], ("label", "api_name", "description")
+        for index in range(min(int(total), 1000)):
+            row = {f: data.get("%s-%s-%s" % (prefix, index, f), "") for f in fields}
+            if row["label"].strip() or row["api_name"].strip():
+                kept.append(row)
+        cleaned = data.copy()
+        for index in range(int(total)):
+            for field in fields:
+                cleaned.pop("%s-%s-%s" % (prefix, index, field), None)
+        for index, row in enumerate(kept):
+            for field, value in row.items():
+                cleaned["%s-%s-%s" % (prefix, index, field)] = value
+        cleaned["%s-TOTAL_FORMS" % prefix] = str(len(kept))
+        cleaned["%s-INITIAL_FORMS" % prefix] = str(len(kept))
+        return cleaned
 
     def rows(self) -> list[dict]:
         """What was typed, valid or not, to show the rows again."""

@@ -260,7 +260,8 @@ def _record_drift(obj: str, noun: str, row, remote, **extra) -> list[dict]:
                 **extra,
             )
         )
-    if remote.label != row.label or remote.api_name != row.api_name:
+    # The mirror keeps at most 40 characters of a label.
+    if remote.label[:40] != row.label or remote.api_name != row.api_name:
         found.append(
             _difference(
                 obj,
@@ -338,14 +339,18 @@ def _assignments_drift(extension: Extension, assignments: list) -> list[dict]:
                 )
             )
     known = {row.business_unit.sf_id for row in rows}
+    names = dict(
+        BusinessUnit.objects.filter(org=extension.org).values_list("sf_id", "name")
+    )
     for unit_id, remote in remote_units.items():
         if unit_id not in known:
             found.append(
                 _difference(
                     "assignment",
                     "added",
-                    "Salesforce assigns %s to business unit %s, which the console "
-                    "does not know." % (extension.label, unit_id),
+                    "Salesforce assigns %s to the business unit %s, which the "
+                    "console does not show."
+                    % (extension.label, names.get(unit_id, unit_id)),
                     sf_id=remote.sf_id,
                     extension=extension.sf_id,
                     business_unit=unit_id,

@@ -218,18 +218,19 @@ def activity_types(request: HttpRequest, run_id: int) -> HttpResponse:
     names = tuple(t["api_name"] for t in existing)
 
     if request.method == "POST":
-        formset = ActivityTypeFormSet(
-            request.POST, prefix="types", existing_names=names
-        )
-        rows = _edited_rows(request, formset)
+        posted = ActivityTypeFormSet(request.POST, prefix="types")
+        rows = _edited_rows(request, posted)
         if rows is not None:
             formset = ActivityTypeFormSet(
                 initial=rows, prefix="types", existing_names=names
             )
-        elif formset.is_valid():
-            new_types = [f.cleaned_data for f in formset.forms]
-            services.run_save_types(run=run, new_types=new_types)
-            return redirect("setup_wizard:business_units", run.pk)
+        else:
+            data = ActivityTypeFormSet.without_blank_rows(request.POST)
+            formset = ActivityTypeFormSet(data, prefix="types", existing_names=names)
+            if formset.is_valid():
+                new_types = [f.cleaned_data for f in formset.forms]
+                services.run_save_types(run=run, new_types=new_types)
+                return redirect("setup_wizard:business_units", run.pk)
     else:
         new = [t for t in run.activity_types if not t.get("sf_id")]
         if not new and not existing:

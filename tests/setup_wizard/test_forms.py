@@ -99,3 +99,28 @@ def test_at_least_one_business_unit_is_required_even_when_there_is_only_one():
     assert picked.fields["business_units"].choices == [
         (Unit.sf_id, "Demo Marketing (0Uv000000000001AAA)")
     ]
+
+
+def test_an_empty_api_name_follows_the_label():
+    form = ExtensionForm({"label": "Spring Webinar", "api_name": ""})
+    nameless = ExtensionForm({"label": "!!", "api_name": ""})
+
+    assert form.is_valid()
+    assert form.cleaned_data["api_name"] == "Spring_Webinar"
+    assert nameless.is_valid()
+    assert nameless.cleaned_data["api_name"] == "Unnamed"
+
+
+def test_rows_left_empty_are_dropped_before_checking_the_types():
+    data = types_data(
+        (("Registered", "Registered"), ("", ""), ("Attended", "")),
+    )
+
+    cleaned = ActivityTypeFormSet.without_blank_rows(data)
+    formset = ActivityTypeFormSet(cleaned, prefix="types")
+
+    assert formset.is_valid(), formset.errors
+    assert [f.cleaned_data["api_name"] for f in formset.forms] == [
+        "Registered",
+        "Attended",
+    ]
