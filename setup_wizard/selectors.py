@@ -2,9 +2,11 @@
 the extensions matrix."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from salesforce.models import (
     ActivityType,
@@ -202,6 +204,17 @@ class RunProgress:
     @property
     def waiting(self) -> int:
         return self.total - self.done - self.failed - self.working
+
+
+def run_is_stalled(run: SetupRun, after: timedelta) -> bool:
+    """A running run where nothing moved for longer than any row takes."""
+    if run.status != SetupRun.Status.RUNNING:
+        return False
+    moments = [run.started_at]
+    for started, finished in run.records.values_list("started_at", "finished_at"):
+        moments += [started, finished]
+    latest = max((m for m in moments if m), default=None)
+    return latest is not None and latest < timezone.now() - after
 
 
 def run_progress(run: SetupRun) -> RunProgress:

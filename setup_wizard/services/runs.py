@@ -222,16 +222,16 @@ def _plan_records(run: SetupRun) -> list[selectors.PlannedRecord]:
 def run_retry(*, run: SetupRun, actor: AbstractBaseUser) -> bool:
     """Put the failed (or stalled) rows back in line; done rows stay done."""
     with transaction.atomic():
-        stalled = run.records.filter(
-            state=State.WORKING, started_at__lt=timezone.now() - STALLED_AFTER
-        )
         retried = SetupRun.objects.filter(pk=run.pk, status=SetupRun.Status.FAILED)
         if retried.update(status=SetupRun.Status.RUNNING, finished_at=None):
             run.records.filter(state=State.FAILED).update(
                 state=State.WAITING, task_id=""
             )
-        elif run.status == SetupRun.Status.RUNNING and stalled.exists():
-            stalled.update(state=State.WAITING, task_id="")
+        elif selectors.run_is_stalled(run, STALLED_AFTER):
+            # Its task was lost with a worker or the broker: queue it again.
+            run.records.filter(state=State.WORKING).update(
+                state=State.WAITING, task_id=""
+            )
         else:
             return False
         audit_record(

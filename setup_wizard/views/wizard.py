@@ -6,14 +6,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from salesforce.access import admin_required, member_required
 from salesforce.models import BusinessUnit
 from setup_wizard import naming, selectors, services
 from setup_wizard.forms import ActivityTypeFormSet, BusinessUnitsForm, ExtensionForm
-from setup_wizard.models import Check, RecordProgress, SetupRun
+from setup_wizard.models import Check, SetupRun
 from setup_wizard.views.common import (
     get_check_or_404,
     get_run_or_404,
@@ -350,17 +349,11 @@ def progress(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "records": run.records.all(),
         "progress": selectors.run_progress(run),
-        "stalled": run.records.filter(
-            state=RecordProgress.State.WORKING, started_at__lt=_stalled_before()
-        ).exists(),
+        "stalled": selectors.run_is_stalled(run, services.STALLED_AFTER),
     }
     template = partial_or_page(request, "setup_wizard/progress.html", "progress")
     final = run.status != SetupRun.Status.RUNNING
     return render(request, template, ctx, status=polling_status(request, final))
-
-
-def _stalled_before():
-    return timezone.now() - services.STALLED_AFTER
 
 
 @admin_required

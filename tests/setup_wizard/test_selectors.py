@@ -3,8 +3,9 @@ extension choice stands. No Salesforce involved."""
 
 import pytest
 
+from salesforce.errors import AccessDenied
 from salesforce.models import ActivityType, Assignment, BusinessUnit, Extension
-from setup_wizard import selectors
+from setup_wizard import inspection, selectors
 from setup_wizard.models import Check, RecordProgress, SetupRun
 from tests.factories import ConnectionFactory
 
@@ -229,3 +230,28 @@ def test_the_extension_choice_follows_the_look_up(org, unit):
     assert selectors.extension_state(run)[0] == "known"
     run.extension_api_name = ""
     assert selectors.extension_state(run)[0] == "empty"
+
+
+@pytest.mark.parametrize(
+    ("scopes", "state", "missing"),
+    [
+        ("api pardot_api refresh_token id", "ok", None),
+        ("api pardot_api offline_access", "ok", None),
+        ("api refresh_token", "warning", "lacks pardot_api"),
+        ("pardot_api refresh_token", "failed", "lacks api"),
+    ],
+)
+def test_the_scope_check_names_what_the_connection_lacks(org, scopes, state, missing):
+    org.execution_connection = ConnectionFactory(org=org, scopes=scopes)
+
+    def unreachable():
+        raise AccessDenied("not in this test")
+
+    result = inspection.preflight(unreachable, org)
+
+    item = next(i for i in result["checks"] if i["key"] == "scopes")
+
+    assert item["state"] == state
+    if missing:
+        assert missing in item["sentence"]
+        assert "reconnect under Settings" in item["sentence"]

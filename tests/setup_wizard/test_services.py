@@ -79,15 +79,32 @@ def test_retry_puts_failed_rows_back_and_keeps_done_rows_done(org, admin_user):
 def test_a_row_stuck_working_after_a_lost_worker_can_be_retried(org, admin_user):
     run = _started(org, admin_user)
     stuck = run.records.first()
-    long_ago = timezone.now() - services.STALLED_AFTER * 2
     RecordProgress.objects.filter(pk=stuck.pk).update(
-        state="working", started_at=long_ago, task_id="lost"
+        state="working", started_at=timezone.now(), task_id="lost"
     )
+    assert not services.run_retry(run=run, actor=admin_user)
+
+    long_ago = timezone.now() - services.STALLED_AFTER * 2
+    RecordProgress.objects.filter(pk=stuck.pk).update(started_at=long_ago)
+    SetupRun.objects.filter(pk=run.pk).update(started_at=long_ago)
+    run.refresh_from_db()
 
     assert services.run_retry(run=run, actor=admin_user)
 
     stuck.refresh_from_db()
     assert stuck.state == "waiting"
+
+
+def test_work_is_queued_only_once_the_transaction_commits(
+    org, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        run = _started(org, admin_user)
+
+    assert len(queued) == 1
+    with django_capture_on_commit_callbacks() as queued:
+        services.run_start(run=run, actor=admin_user, activate=True)
+    assert queued == []
 
 
 def test_a_second_toggle_of_the_same_record_waits_for_the_first(org, admin_user):

@@ -40,6 +40,11 @@ def test_an_admin_walks_the_wizard_and_salesforce_holds_one_active_extension_wit
 
     page = admin_client.get("/setup/runs/%s/progress/" % run.pk)
     assert b"Setup complete" in page.content
+    polled = admin_client.get(
+        "/setup/runs/%s/progress/" % run.pk, HTTP_HX_REQUEST="true"
+    )
+    assert polled.status_code == 286
+    assert b"hx-trigger" not in polled.content
     assert "Webinar Service is active with 2 activity types" in run.summary
     assert "Demo Marketing" in run.summary
     actions = set(
