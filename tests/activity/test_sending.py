@@ -1,8 +1,10 @@
 """The whole path: form, log, broker, a real worker, the emulator over HTTP."""
 
 import json
+import threading
 
 import pytest
+from django.db import connection
 
 from activity.models import Attempt, BusinessUnitQueue, Submission
 from activity.tasks import send_submission
@@ -306,6 +308,31 @@ def test_the_task_body_run_twice_beside_the_queued_task_sends_once(
 
     assert _settled(submission).status == "succeeded"
     assert _posts(sf) == 1
+
+
+def test_the_task_body_run_in_two_threads_at_once_sends_once(
+    celery_worker_process, live_setup, sf
+):
+    sf.settings(latency_ms=200)
+    submission = submit(live_setup)
+    start = threading.Barrier(2)
+
+    def deliver():
+        start.wait()
+        try:
+            send_submission.run(submission.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert _settled(submission).status == "succeeded"
+    assert _posts(sf) == 1
+    assert submission.attempts.count() == 1
 
 
 def test_an_identical_submission_after_a_success_is_a_duplicate_and_not_sent(
