@@ -20,7 +20,11 @@ def test_the_embedded_broker_is_the_console_transport(settings):
 def test_a_published_message_appears_in_the_queue_only_whole(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
     with Connection("filesystem://", transport_options=options) as connection:
         queue = connection.SimpleQueue("checks")
         queue.put({"n": 1})
