@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 
 from activity.backoff import daily_limit_until, retry_delay, slot_wait
@@ -195,9 +196,12 @@ def _attempt_begin(submission: Submission) -> Attempt:
     """Record the attempt before the request leaves: if the worker is lost
     during the call, the open attempt says the request may have been sent."""
     host = submission.org.account_engagement_host
+    # Numbered from the attempts themselves: a worker lost mid-call leaves an
+    # attempt that attempt_count never counted.
+    last = submission.attempts.aggregate(last=Max("number"))["last"] or 0
     return Attempt.objects.create(
         submission=submission,
-        number=submission.attempt_count + 1,
+        number=last + 1,
         url="%s/api/v5/external-activities" % host,
     )
 

@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from activity.models import Attempt, BusinessUnitQueue, Status, Submission
@@ -69,9 +69,12 @@ def _settle_stuck(submission: Submission, now) -> str:
         open_attempts.update(
             finished_at=now, error_class="WorkerLost", error_message=WORKER_LOST_MESSAGE
         )
+        attempts = Attempt.objects.filter(submission=submission)
+        last = attempts.aggregate(last=Max("number"))["last"]
         moved = Submission.objects.filter(
             pk=submission.pk, status=Status.SENDING
         ).update(
+            attempt_count=last,
             status=Status.UNKNOWN,
             reason=WORKER_LOST_REASON,
             error_class="WorkerLost",

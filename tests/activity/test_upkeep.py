@@ -60,20 +60,23 @@ def test_a_send_cut_off_mid_call_is_looked_up_and_not_sent_again(
             value="Spring webinar",
             activity_date=DEFAULT_DATE,
         )
-    row = _row(live_setup, status="sending", claimed_at=_long_ago(), attempt_count=1)
+    # The lost worker opened attempt 1 but never counted it.
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
     Attempt.objects.create(submission=row, number=1, started_at=_long_ago())
 
     sweep()
 
     row = _becomes(row, "succeeded")
     assert row.attempts.get().error_class == "WorkerLost"
+    assert row.attempt_count == 1
     assert sf.stats()["pardot_posts"] == 1
 
 
-def test_a_send_cut_off_mid_call_that_never_arrived_waits_for_a_person(
-    celery_worker_process, live_setup, sf
+def test_a_send_cut_off_mid_call_that_never_arrived_waits_for_a_person_who_can_retry(
+    celery_worker_process, live_setup, admin_client, sf
 ):
-    row = _row(live_setup, status="sending", claimed_at=_long_ago(), attempt_count=1)
+    # The lost worker opened attempt 1 but never counted it.
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
     Attempt.objects.create(submission=row, number=1, started_at=_long_ago())
 
     sweep()
@@ -83,7 +86,15 @@ def test_a_send_cut_off_mid_call_that_never_arrived_waits_for_a_person(
     )
     row.refresh_from_db()
     assert row.status == "unknown"
+    assert row.attempt_count == 1
     assert sf.stats()["pardot_posts"] == 0
+
+    admin_client.post("/submissions/%s/retry/" % row.pk)
+
+    row = _becomes(row, "succeeded")
+    assert list(row.attempts.values_list("number", flat=True)) == [1, 2]
+    assert row.attempt_count == 2
+    assert sf.stats()["pardot_posts"] == 1
 
 
 def test_a_claimed_submission_whose_request_never_left_is_sent(
