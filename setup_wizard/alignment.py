@@ -1,14 +1,8 @@
 """Bringing the mirror in line with what a drift check found in Salesforce."""
 
-import logging
-
-from django.db.models import ProtectedError
-
 from salesforce.models import ActivityType, Assignment, Extension, Org
 from salesforce.tooling import RemoteActivityType, RemoteAssignment
 from setup_wizard import mirroring
-
-logger = logging.getLogger(__name__)
 
 MODELS = {"extension": Extension, "activity_type": ActivityType}
 
@@ -43,15 +37,8 @@ def _rename(org: Org, difference: dict) -> bool:
 def _forget(org: Org, difference: dict) -> bool:
     model = MODELS[difference["object"]]
     rows = model.objects.filter(org=org, sf_id=difference["sf_id"])
-    try:
-        return bool(rows.delete()[0])
-    except ProtectedError:
-        # Submissions still point at it: keep the row for their history, but
-        # never offer it for new activity.
-        logger.info(
-            "Keeping %s %s for its history", model.__name__, difference["sf_id"]
-        )
-        return bool(rows.update(is_active=False))
+    # Submissions keep the names they were sent with; their link is cleared.
+    return bool(rows.delete()[0])
 
 
 def _type_add(org: Org, difference: dict) -> bool:
