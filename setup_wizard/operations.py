@@ -44,14 +44,32 @@ def _extension_create(client, record: RecordProgress) -> None:
         )
     if existing is None:
         _mark_create_sent(record)
-    remote, created = tooling.find_or_create_extension(
-        client,
+        existing = _extension_send_create(client, record)
+    # Otherwise found with a create already sent: an earlier attempt of this
+    # row made it.
+    _extension_done(record, existing, Result.CREATED)
+
+
+def _extension_send_create(client, record: RecordProgress) -> tooling.RemoteExtension:
+    """Create the extension whose API name was just found free."""
+    mapping = tooling.EXTENSION
+    fields = mapping.salesforce_fields(
         api_name=record.api_name,
         label=record.label,
         description=record.description,
+        is_active=False,
     )
-    # Found with a create already sent: an earlier attempt of this row made it.
-    _extension_done(record, remote, Result.CREATED)
+    try:
+        new_id = client.tooling_create(mapping.sobject, fields)
+    except DuplicateApiName:
+        # Refused, so nothing was made: the name is held by someone else's
+        # extension, which a retry must not take for this row's.
+        record.create_sent_at = None
+        record.save(update_fields=["create_sent_at"])
+        raise
+    return tooling.RemoteExtension(
+        new_id, record.api_name, record.label, record.description, False
+    )
 
 
 def _extension_adopt(client, record: RecordProgress) -> None:
