@@ -7,6 +7,9 @@ from django.forms import BaseFormSet, formset_factory
 from salesforce.models import BusinessUnit, Extension
 from setup_wizard import naming
 
+#: Rows of a posted formset ever looked at, whatever count it claims.
+MAX_POSTED_ROWS = 1000
+
 
 class ApiNameField(forms.CharField):
     """An API name that Salesforce accepts for extensions and activity types."""
@@ -114,13 +117,15 @@ class BaseActivityTypeFormSet(BaseFormSet):
         total = data.get("%s-TOTAL_FORMS" % prefix, "")
         if not total.isdigit():
             return data
+        # The posted count is the browser's claim: never trust it to bound work.
+        count = min(int(total), MAX_POSTED_ROWS)
         kept, fields = [], ("label", "api_name", "description")
-        for index in range(min(int(total), 1000)):
+        for index in range(count):
             row = {f: data.get("%s-%s-%s" % (prefix, index, f), "") for f in fields}
             if row["label"].strip() or row["api_name"].strip():
                 kept.append(row)
         cleaned = data.copy()
-        for index in range(int(total)):
+        for index in range(count):
             for field in fields:
                 cleaned.pop("%s-%s-%s" % (prefix, index, field), None)
         for index, row in enumerate(kept):

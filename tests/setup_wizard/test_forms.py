@@ -1,6 +1,7 @@
 """The wizard's forms and API-name helpers: naming rules, suggestion, suffix."""
 
 import re
+import time
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from setup_wizard.forms import (
     ExtensionForm,
 )
 from tests.setup_wizard.helpers import types_data
+from tests.setup_wizard.test_selectors import _run
 
 
 @pytest.mark.parametrize(
@@ -124,3 +126,21 @@ def test_rows_left_empty_are_dropped_before_checking_the_types():
         "Registered",
         "Attended",
     ]
+
+
+@pytest.mark.django_db
+def test_a_huge_claimed_row_count_is_answered_at_once_with_a_form_error(
+    admin_client, org, admin_user
+):
+    run = _run(org, created_by=admin_user, step="types", activity_types=[])
+    claimed = {"types-TOTAL_FORMS": "10000000", "types-INITIAL_FORMS": "0"}
+
+    began = time.monotonic()
+    response = admin_client.post("/setup/runs/%s/types/" % run.pk, claimed)
+    took = time.monotonic() - began
+
+    assert response.status_code == 200
+    assert b"Add at least one activity type." in response.content
+    assert took < 2
+    run.refresh_from_db()
+    assert run.step == "types"
