@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -175,19 +176,24 @@ def _deliver(submission: Submission) -> NextStep:
                 activity_date=submission.activity_date,
             )
         except SalesforceError as error:
-            _attempts_record(submission, attempt, client.exchanges, error)
-            return _on_error(submission, error)
-        _attempts_record(submission, attempt, client.exchanges, None)
-    _move(
-        submission,
-        Status.SENDING,
-        status=Status.SUCCEEDED,
-        reason="",
-        error_class="",
-        error_code="",
-        next_attempt_at=None,
-        finished_at=timezone.now(),
-    )
+            # The answer and the state it leads to are written together: a
+            # worker lost in between leaves the attempt open, which the
+            # sweeper settles by a look-up rather than a second send.
+            with transaction.atomic():
+                _attempts_record(submission, attempt, client.exchanges, error)
+                return _on_error(submission, error)
+        with transaction.atomic():
+            _attempts_record(submission, attempt, client.exchanges, None)
+            _move(
+                submission,
+                Status.SENDING,
+                status=Status.SUCCEEDED,
+                reason="",
+                error_class="",
+                error_code="",
+                next_attempt_at=None,
+                finished_at=timezone.now(),
+            )
     logger.info("Submission %s succeeded", submission.pk)
     return DONE
 

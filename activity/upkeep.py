@@ -4,7 +4,8 @@
 their daily-limit hold, and orgs whose connection was reconnected.
 ``submissions_sweep`` finds submissions a lost worker or a lost message left
 behind: one stuck in ``sending`` is looked up if its request may have left
-(an attempt without an answer) and queued again otherwise; a look-up that
+(an attempt of its claim, answered or not), settled as succeeded if that
+answer was a success, and queued again otherwise; a look-up that
 never ran is queued again; a submission whose task never reached the broker
 is queued. Both run from Celery beat every minute and handle a bounded batch
 per run.
@@ -29,6 +30,11 @@ WORKER_LOST_REASON = (
     "The worker stopped while the request was in flight, so it is not known "
     "whether Account Engagement recorded it. The console looks it up before "
     "anything is sent again."
+)
+UNRECORDED_REASON = (
+    "The worker stopped before it recorded Account Engagement's answer, so it "
+    "is not known whether the activity was recorded. The console looks it up "
+    "before anything is sent again."
 )
 
 
@@ -61,41 +67,68 @@ def submissions_resume(*, limit: int = 2000) -> int:
     return len(ids)
 
 
-def _settle_stuck(submission: Submission, now) -> str:
-    open_attempts = Attempt.objects.filter(
-        submission=submission, finished_at__isnull=True
+def _look_up_instead(submission: Submission, now, reason: str) -> str:
+    last = Attempt.objects.filter(submission=submission).aggregate(Max("number"))
+    moved = Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
+        attempt_count=last["number__max"] or 0,
+        status=Status.UNKNOWN,
+        reason=reason,
+        error_class="WorkerLost",
+        checked_at=None,
+        updated_at=now,
     )
+    if moved:
+        submission_enqueue_reconcile(submission.pk)
+    return "unknown"
+
+
+def _settle_stuck(submission: Submission, now) -> str:
+    attempts = Attempt.objects.filter(submission=submission)
+    open_attempts = attempts.filter(finished_at__isnull=True)
     if open_attempts.exists():
         open_attempts.update(
             finished_at=now, error_class="WorkerLost", error_message=WORKER_LOST_MESSAGE
         )
-        attempts = Attempt.objects.filter(submission=submission)
-        last = attempts.aggregate(last=Max("number"))["last"]
+        return _look_up_instead(submission, now, WORKER_LOST_REASON)
+    # An attempt of this claim that finished means the request left; its
+    # answer was not acted on, so the row is never simply queued again.
+    latest = (
+        attempts.filter(started_at__gte=submission.claimed_at)
+        .order_by("-number")
+        .first()
+    )
+    if latest is None:
         moved = Submission.objects.filter(
             pk=submission.pk, status=Status.SENDING
-        ).update(
-            attempt_count=last,
-            status=Status.UNKNOWN,
-            reason=WORKER_LOST_REASON,
-            error_class="WorkerLost",
-            checked_at=None,
+        ).update(status=Status.QUEUED, next_attempt_at=now, updated_at=now)
+        if moved:
+            submission_enqueue([submission.pk])
+        return "queued"
+    if latest.response_status is not None and 200 <= latest.response_status < 300:
+        Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
+            attempt_count=latest.number,
+            status=Status.SUCCEEDED,
+            reason="",
+            error_class="",
+            error_code="",
+            next_attempt_at=None,
+            finished_at=now,
             updated_at=now,
         )
-        if moved:
-            submission_enqueue_reconcile(submission.pk)
-        return "unknown"
-    moved = Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
-        status=Status.QUEUED, next_attempt_at=now, updated_at=now
-    )
-    if moved:
-        submission_enqueue([submission.pk])
-    return "queued"
+        return "succeeded"
+    return _look_up_instead(submission, now, UNRECORDED_REASON)
 
 
 def submissions_sweep() -> dict[str, int]:
     """Put back on their way the submissions nothing else will move."""
     now = timezone.now()
-    counts = {"unknown": 0, "queued": 0, "reconciled": 0, "published": 0}
+    counts = {
+        "unknown": 0,
+        "queued": 0,
+        "succeeded": 0,
+        "reconciled": 0,
+        "published": 0,
+    }
     lease = timedelta(seconds=settings.ACTIVITY_SLOT_LEASE_SECONDS + 30)
     stuck = Submission.objects.filter(status=Status.SENDING, claimed_at__lt=now - lease)
     for submission in stuck.order_by("claimed_at")[:BATCH]:

@@ -4,8 +4,10 @@ lost worker or a lost message left behind, and never send blindly twice."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from activity import sending, upkeep
 from activity.models import Attempt, BusinessUnitQueue, Submission
 from activity.services import submission_fingerprint
 from activity.tasks import resume_deferred, sweep
@@ -95,6 +97,105 @@ def test_a_send_cut_off_mid_call_that_never_arrived_waits_for_a_person_who_can_r
     assert list(row.attempts.values_list("number", flat=True)) == [1, 2]
     assert row.attempt_count == 2
     assert sf.stats()["pardot_posts"] == 1
+
+
+def _stop_before(monkeypatch, status):
+    """Make the worker stop, as at its soft time limit, when it is about to
+    move the submission to ``status``."""
+    move = sending._move
+
+    def stopping(submission, current, **fields):
+        if fields.get("status") == status:
+            raise SoftTimeLimitExceeded()
+        return move(submission, current, **fields)
+
+    monkeypatch.setattr(sending, "_move", stopping)
+
+
+def _send_until_stopped(row):
+    with pytest.raises(SoftTimeLimitExceeded):
+        sending.submission_send(submission_id=row.pk)
+    # Time passes: the claim is older than any slot's lease.
+    Submission.objects.filter(pk=row.pk).update(claimed_at=_long_ago())
+
+
+def test_a_worker_stopped_after_a_success_leaves_it_looked_up_not_sent_again(
+    celery_worker_process, live_setup, sf, monkeypatch
+):
+    row = _row(live_setup, status="queued")
+    _stop_before(monkeypatch, "succeeded")
+
+    _send_until_stopped(row)
+
+    row.refresh_from_db()
+    assert row.status == "sending"
+    assert row.attempts.get().finished_at is None
+    sweep()
+    row = _becomes(row, "succeeded")
+    assert row.attempts.get().error_class == "WorkerLost"
+    assert sf.stats()["pardot_posts"] == 1
+
+
+def test_a_worker_stopped_after_a_lost_answer_leaves_it_looked_up_not_sent_blindly(
+    celery_worker_process, live_setup, sf, monkeypatch
+):
+    sf.add_fault(method="POST", path="/api/v5/external-activities", drop=True)
+    row = _row(live_setup, status="queued")
+    _stop_before(monkeypatch, "unknown")
+
+    _send_until_stopped(row)
+    sweep()
+
+    wait_for(
+        lambda: Submission.objects.filter(pk=row.pk, checked_at__isnull=False).exists()
+    )
+    row.refresh_from_db()
+    assert row.status == "unknown"
+    assert sf.stats()["requests"]["pardot"] == 2
+    assert sf.stats()["pardot_posts"] == 0
+
+
+def test_a_sending_row_whose_answer_arrived_but_was_not_acted_on_is_not_sent_again(
+    live_setup, sf
+):
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
+    Attempt.objects.create(
+        submission=row,
+        number=1,
+        started_at=_long_ago(),
+        finished_at=_long_ago(),
+        response_status=204,
+    )
+
+    counts = upkeep.submissions_sweep()
+
+    row.refresh_from_db()
+    assert counts["succeeded"] == 1
+    assert row.status == "succeeded"
+    assert row.attempt_count == 1
+    assert sf.stats()["pardot_posts"] == 0
+
+
+def test_a_sending_row_whose_refusal_was_not_acted_on_is_looked_up(
+    celery_worker_process, live_setup, sf
+):
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
+    Attempt.objects.create(
+        submission=row,
+        number=1,
+        started_at=_long_ago(),
+        finished_at=_long_ago(),
+        response_status=500,
+    )
+
+    sweep()
+
+    wait_for(
+        lambda: Submission.objects.filter(pk=row.pk, checked_at__isnull=False).exists()
+    )
+    row.refresh_from_db()
+    assert row.status == "unknown"
+    assert sf.stats()["pardot_posts"] == 0
 
 
 def test_a_claimed_submission_whose_request_never_left_is_sent(
