@@ -2,9 +2,11 @@
 extension choice stands. No Salesforce involved."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from salesforce.errors import AccessDenied
-from salesforce.models import ActivityType, Assignment, BusinessUnit, Extension
+from salesforce.models import ActivityType, Assignment, BusinessUnit, Extension, Org
 from setup_wizard import inspection, selectors
 from setup_wizard.models import Check, RecordProgress, SetupRun
 from tests.factories import ConnectionFactory
@@ -255,3 +257,58 @@ def test_the_scope_check_names_what_the_connection_lacks(org, scopes, state, mis
     if missing:
         assert missing in item["sentence"]
         assert "reconnect under Settings" in item["sentence"]
+
+
+def _many_extensions(org, count: int, units: int) -> None:
+    """Extensions that each accept activity, on several business units."""
+    business_units = [
+        BusinessUnit.objects.create(
+            org=org, sf_id="0Uv%012dAAA" % (n + 10), name="BU %s" % n
+        )
+        for n in range(units)
+    ]
+    for n in range(count):
+        extension = Extension.objects.create(
+            org=org,
+            sf_id="1Me%015d" % n,
+            api_name="Extension_%s" % n,
+            label="Extension %s" % n,
+            is_active=True,
+        )
+        ActivityType.objects.create(
+            org=org,
+            extension=extension,
+            sf_id="1Ma%015d" % n,
+            api_name="Registered",
+            label="Registered",
+            is_active=True,
+        )
+        for m, unit in enumerate(business_units):
+            Assignment.objects.create(
+                org=org,
+                extension=extension,
+                business_unit=unit,
+                sf_id="1Mg%06d%09d" % (n, m),
+            )
+
+
+def _health_queries(org) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.setup_health(Org.objects.get(pk=org.pk)).ok
+    return len(queries)
+
+
+def test_the_health_line_costs_as_many_queries_for_many_extensions_as_for_one(
+    org, django_assert_max_num_queries
+):
+    _many_extensions(_healthy_org(org), count=1, units=1)
+    for_one = _health_queries(org)
+    Extension.objects.all().delete()
+    BusinessUnit.objects.all().delete()
+    _many_extensions(org, count=12, units=4)
+
+    with django_assert_max_num_queries(for_one):
+        health = selectors.setup_health(Org.objects.get(pk=org.pk))
+
+    assert health.ok
+    assert "Registered for BU 0, BU 1, BU 2 and BU 3." in health.sentence
