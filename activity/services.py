@@ -94,16 +94,20 @@ def submission_enqueue(ids: list[int], *, countdown: float | None = None) -> Non
     from activity import tasks
 
     def publish() -> None:
-        sent = []
+        sent, lost = [], []
         for pk in ids:
             try:
                 tasks.send_submission.apply_async((pk,), countdown=countdown)
             except Exception:
                 logger.exception("Could not queue submission %s", pk)
+                lost.append(pk)
             else:
                 sent.append(pk)
         if sent and countdown is None:
             Submission.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
+        if lost:
+            # An empty enqueued_at is what the sweeper looks for.
+            Submission.objects.filter(pk__in=lost).update(enqueued_at=None)
 
     transaction.on_commit(publish)
 

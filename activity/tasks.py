@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from activity import sending, upkeep
 from activity.models import WorkerHeartbeat
+from activity.services import submission_enqueue, submission_enqueue_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ UPKEEP_HARD_LIMIT = 55
 
 def _queue_next(submission_id: int, step: sending.NextStep) -> None:
     if step.send_in is not None:
-        send_submission.apply_async((submission_id,), countdown=step.send_in)
+        submission_enqueue([submission_id], countdown=step.send_in)
     if step.check_in is not None:
-        reconcile_submission.apply_async((submission_id,), countdown=step.check_in)
+        submission_enqueue_reconcile(submission_id, countdown=step.check_in)
 
 
 @shared_task(

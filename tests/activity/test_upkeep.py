@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from activity import sending, upkeep
+from activity import sending, tasks, upkeep
 from activity.models import Attempt, BusinessUnitQueue, Submission
 from activity.services import submission_fingerprint
 from activity.tasks import resume_deferred, sweep
@@ -240,3 +241,33 @@ def test_resume_leaves_holds_that_have_not_ended(live_setup, sf):
     row.refresh_from_db()
     assert row.status == "deferred"
     assert BusinessUnitQueue.objects.get().deferred_until == until
+
+
+def test_a_next_step_that_cannot_be_queued_is_logged_and_left_to_the_sweeper(
+    live_setup, monkeypatch, caplog
+):
+    row = _row(live_setup, status="queued", created_at=_long_ago())
+    Submission.objects.filter(pk=row.pk).update(enqueued_at=_long_ago())
+    checked = _row(live_setup, status="unknown", email="john@example.com")
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("The broker is away.")
+
+    monkeypatch.setattr(tasks.send_submission, "apply_async", refuse)
+    monkeypatch.setattr(tasks.reconcile_submission, "apply_async", refuse)
+
+    tasks._queue_next(row.pk, sending.NextStep(send_in=1))
+    tasks._queue_next(checked.pk, sending.NextStep(check_in=1))
+
+    assert "Could not queue submission %s" % row.pk in caplog.text
+    assert "Could not queue the check of submission %s" % checked.pk in caplog.text
+    row.refresh_from_db()
+    assert row.enqueued_at is None
+    published = []
+    monkeypatch.setattr(
+        tasks.send_submission,
+        "apply_async",
+        lambda args, **options: published.append(args),
+    )
+    assert upkeep.submissions_sweep()["published"] == 1
+    assert published == [(row.pk,)]
