@@ -1,11 +1,13 @@
 """What admins do with an org's connections, and the token drop at sign-out.
 
-Tokens live only on ``Connection`` rows, encrypted. Disconnecting revokes them
-at Salesforce and blanks them here; a connection made "for this session only"
-(``keep_token`` off) is disconnected the same way when its owner signs out.
+Tokens live only on ``Connection`` rows, encrypted. Disconnecting blanks them
+here, then asks Salesforce to revoke them; a connection made "for this session
+only" (``keep_token`` off) is disconnected the same way when its owner signs
+out.
 """
 
 import logging
+import time
 
 import requests
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,10 +16,15 @@ from django.db.models import QuerySet
 
 from salesforce import tokens
 from salesforce.audit import audit_record
-from salesforce.errors import SalesforceError
 from salesforce.models import AuditEvent, Connection, ConnectionStatus, Org
 
 logger = logging.getLogger(__name__)
+
+# Revoking runs in the web request that disconnects or signs out, after the
+# tokens are gone here: it gets a few seconds in all, far below the web
+# server's timeout, however slowly Salesforce answers.
+REVOKE_CONNECT_TIMEOUT = 3.0
+REVOKE_BUDGET_SECONDS = 5.0
 
 
 class ConnectionRefused(Exception):
@@ -53,14 +60,23 @@ def connection_make_execution(
 
 def connection_disconnect(
     *, connection: Connection, actor: AbstractBaseUser | None, reason: str = ""
-) -> None:
-    """Revoke ``connection``'s tokens at Salesforce and delete them here.
+) -> bool:
+    """Delete ``connection``'s tokens here, then ask Salesforce to revoke them.
 
-    Revoking is best effort: the tokens are deleted here whatever Salesforce
-    answers, and the answer is kept in the audit trail.
+    The deletion is committed before Salesforce is asked, so a slow or
+    unreachable Salesforce cannot leave a disconnected connection holding
+    tokens; call this outside a transaction. Revoking is best effort, from
+    the copy in memory; True when Salesforce confirmed it. A revocation that
+    was not confirmed is kept in the audit trail.
     """
-    revoked = connection_revoke(connection)
     org = connection.org
+    held = Connection(
+        pk=connection.pk,
+        org=org,
+        sf_user_id=connection.sf_user_id,
+        access_token=connection.access_token,
+        refresh_token=connection.refresh_token,
+    )
     with transaction.atomic():
         Connection.objects.filter(pk=connection.pk).update(
             access_token="",
@@ -83,28 +99,70 @@ def connection_disconnect(
                     None,
                     [
                         reason,
-                        "Revocation asked of Salesforce." if revoked else "",
                         "It no longer sends activities." if was_execution else "",
                     ],
                 )
             ),
         )
+    revoked = connection_revoke(held)
+    if not revoked and (held.access_token or held.refresh_token):
+        audit_record(
+            org=org,
+            actor=actor,
+            action="connection.revoke_unconfirmed",
+            outcome=AuditEvent.Outcome.FAILED,
+            target=connection.sf_username,
+            salesforce_ids=[connection.sf_user_id],
+            detail="Salesforce did not confirm that it revoked the tokens. They "
+            "stop working when they expire, or an admin revokes them in "
+            "Salesforce under Setup → Connected Apps OAuth Usage.",
+        )
     connection.refresh_from_db()
+    return revoked
 
 
 def connection_revoke(connection: Connection) -> bool:
-    """Ask Salesforce to revoke the tokens; False when there were none or the
-    request could not be made."""
-    if not (connection.access_token or connection.refresh_token):
-        return False
+    """Ask Salesforce to revoke the tokens within a few seconds in all; False
+    when there were none or Salesforce did not confirm in time.
+
+    Revoking the refresh token revokes its access tokens too; the access
+    token is revoked on its own only when that did not work.
+    """
+    deadline = time.monotonic() + REVOKE_BUDGET_SECONDS
+    for kind, token in (
+        ("refresh", connection.refresh_token),
+        ("access", connection.access_token),
+    ):
+        remaining = deadline - time.monotonic()
+        if token and remaining > 0 and _revoke(connection, kind, token, remaining):
+            return True
+    return False
+
+
+def _revoke(connection: Connection, kind: str, token: str, seconds: float) -> bool:
+    url = tokens.login_url(connection) + tokens.REVOKE_PATH
+    timeout = (min(REVOKE_CONNECT_TIMEOUT, seconds), seconds)
     try:
-        tokens.revoke_tokens(connection)
-    except (SalesforceError, requests.RequestException) as exc:
+        response = requests.post(url, data={"token": token}, timeout=timeout)
+    except requests.RequestException as exc:
         logger.warning(
-            "Could not revoke the tokens of connection %s: %s", connection.pk, exc
+            "Could not revoke the %s token of connection %s (org %s): %s",
+            kind,
+            connection.pk,
+            connection.org_id,
+            type(exc).__name__,
         )
         return False
-    return True
+    if response.status_code != 200:
+        logger.warning(
+            "Salesforce refused to revoke the %s token of connection %s (org %s): "
+            "HTTP %s",
+            kind,
+            connection.pk,
+            connection.org_id,
+            response.status_code,
+        )
+    return response.status_code == 200
 
 
 def connections_drop_session_tokens(*, user: AbstractBaseUser) -> int:

@@ -111,12 +111,20 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def connection_disconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_for_org_or_404(request, Connection, pk=pk)
 
-    connection_disconnect(connection=connection, actor=request.user)
-    messages.success(
-        request,
-        "%s is disconnected: its tokens were revoked at Salesforce and deleted here."
-        % connection.sf_username,
-    )
+    if connection_disconnect(connection=connection, actor=request.user):
+        messages.success(
+            request,
+            "%s is disconnected: its tokens were revoked at Salesforce and deleted "
+            "here." % connection.sf_username,
+        )
+    else:
+        messages.warning(
+            request,
+            "%s is disconnected and its tokens are deleted here, but Salesforce did "
+            "not confirm that it revoked them. They stop working when they expire, "
+            "or revoke them in Salesforce under Setup → Connected Apps OAuth Usage."
+            % connection.sf_username,
+        )
     return redirect("salesforce:settings")
 
 

@@ -1,10 +1,13 @@
 """Connections after sign-in: refresh, revocation and reconnect, disconnect,
 the integration user, and tokens kept for one session only."""
 
+import time
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from salesforce import connections
 from salesforce.client import SalesforceClient
 from salesforce.errors import RefreshTokenRevoked
 from salesforce.models import AuditEvent, Connection, Org
@@ -119,6 +122,31 @@ def test_disconnect_revokes_the_tokens_at_salesforce_and_deletes_them(client, sf
 
 
 @pytest.mark.django_db
+def test_a_slow_salesforce_does_not_keep_the_tokens_of_a_disconnected_connection(
+    client, sf, monkeypatch
+):
+    monkeypatch.setattr(connections, "REVOKE_BUDGET_SECONDS", 1.0)
+    connection = _signed_in_admin(client)
+    sf.add_fault(path="/services/oauth2/revoke", latency_ms=4000, count=2)
+
+    started = time.monotonic()
+    response = client.post(
+        reverse("salesforce:disconnect", args=[connection.pk]), follow=True
+    )
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 3
+    assert "did not confirm that it revoked them" in response.content.decode()
+    connection.refresh_from_db()
+    assert connection.status == "disconnected"
+    assert connection.access_token == "" and connection.refresh_token == ""
+    assert Org.objects.get().execution_connection is None
+    unconfirmed = AuditEvent.objects.get(action="connection.revoke_unconfirmed")
+    assert unconfirmed.outcome == "failed"
+    assert AuditEvent.objects.filter(action="connection.disconnected").exists()
+
+
+@pytest.mark.django_db
 def test_connect_integration_user_makes_it_the_execution_connection(client, sf):
     admin_connection = _signed_in_admin(client)
     admin = admin_connection.user
@@ -217,3 +245,22 @@ def test_the_execution_connection_keeps_its_token_even_if_asked_not_to(client, s
     connection.refresh_from_db()
     assert connection.keep_token
     assert any("is kept after you sign out" in m for m in flows.messages_of(response))
+
+
+@pytest.mark.django_db
+def test_a_slow_salesforce_does_not_hold_up_signing_out_with_a_session_only_token(
+    client, sf, monkeypatch
+):
+    monkeypatch.setattr(connections, "REVOKE_BUDGET_SECONDS", 1.0)
+    flows.sign_in(client, data={"forget_token": "on"})
+    sf.add_fault(path="/services/oauth2/revoke", latency_ms=4000, count=2)
+
+    started = time.monotonic()
+    response = client.post(reverse("account_logout"), follow=True)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 3
+    assert not response.context["user"].is_authenticated
+    connection = Connection.objects.get()
+    assert connection.status == "disconnected"
+    assert connection.access_token == "" and connection.refresh_token == ""
