@@ -128,6 +128,12 @@ class Connection(models.Model):
     scopes = models.CharField(max_length=500, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     last_refresh_at = models.DateTimeField(null=True, blank=True)
+    refreshing_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Until when one caller holds the right to refresh the token.",
+    )
     last_error = models.TextField(blank=True)
     status = models.CharField(
         max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE

@@ -4,12 +4,15 @@ Salesforce sends no expiry with an access token: once the session ends, calls
 answer 401 ``INVALID_SESSION_ID`` (Account Engagement: code 184), and the
 client asks for a new token with the one that was refused. Exactly one
 refresh runs per connection at a time. Threads of one process queue on a lock
-per connection; processes queue on the ``Connection`` row, locked with
-``SELECT ... FOR UPDATE`` (on SQLite, whose IMMEDIATE transactions lock the
-whole database, the transaction does the same). Whoever gets the lock and
-finds a different token stored than the one refused knows someone else
-already refreshed, and takes that token instead of asking again, which also
-keeps a rotated refresh token from being spent twice.
+per connection; processes take turns through a short claim on the
+``Connection`` row (``refreshing_until``), set by a conditional update. No
+transaction stays open while Salesforce is asked: on SQLite it would lock the
+whole database, on PostgreSQL the row, for as long as the token call takes.
+The caller that holds the claim asks for the token, then stores it and drops
+the claim in one conditional update; the others poll the row until a token
+other than the refused one appears, and take it instead of asking again,
+which also keeps a rotated refresh token from being spent twice. A claim
+whose holder died runs out after the token call's timeouts.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ import json
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from salesforce import exchanges
@@ -44,6 +47,11 @@ REVOKE_PATH = "/services/oauth2/revoke"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 # Errors that mean the console's own connected-app settings are wrong.
 CLIENT_ERRORS = {"invalid_client_id", "invalid_client", "unauthorized_client"}
+# A claim to refresh outlasts the token call's own timeouts by this much, so
+# it only runs out when its holder stopped without dropping it.
+CLAIM_MARGIN_SECONDS = 15
+# How often a caller waiting on another process's refresh reads the row.
+POLL_SECONDS = 0.1
 
 _locks_guard = threading.Lock()
 _locks: dict[int, threading.Lock] = {}
@@ -78,9 +86,7 @@ def refresh_access_token(
     when Salesforce no longer accepts the refresh token.
     """
     with _lock_for(connection.pk):
-        failure = _refresh_locked(connection, rejected_token)
-    if failure is not None:
-        raise failure
+        _refresh_claimed(connection, rejected_token)
     return connection
 
 
@@ -104,37 +110,21 @@ def _lock_for(connection_id: int) -> threading.Lock:
         return _locks.setdefault(connection_id, threading.Lock())
 
 
-def _refresh_locked(
-    connection: Connection, rejected_token: str | None
-) -> SalesforceError | None:
-    """Refresh inside the row lock; a refusal is returned, to be raised only
-    once the transaction that records it has committed."""
-    with transaction.atomic():
-        row = (
-            Connection.objects.select_for_update()
-            .select_related("org")
-            .get(pk=connection.pk)
-        )
-        if row.status != ConnectionStatus.ACTIVE:
-            _copy(row, connection)
-            return RefreshTokenRevoked(
-                "Connection %s is %s; it needs a new sign-in." % (row.pk, row.status)
-            )
-        if rejected_token and row.access_token not in ("", rejected_token):
-            _copy(row, connection)
-            logger.debug(
-                "Connection %s (org %s) already holds a newer access token",
-                row.pk,
-                row.org_id,
-            )
-            return None
-        try:
-            payload = _request_new_token(row)
-        except RefreshTokenRevoked as revoked:
-            _mark_needs_reconnect(row, revoked)
-            _copy(row, connection)
-            return revoked
-        _store(row, payload)
+def _refresh_claimed(connection: Connection, rejected_token: str | None) -> None:
+    claimed = _claim_or_take(connection, rejected_token)
+    if claimed is None:
+        return
+    row, claim = claimed
+    try:
+        payload = _request_new_token(row)
+    except RefreshTokenRevoked as revoked:
+        _mark_needs_reconnect(row, revoked, claim)
+        _copy(row, connection)
+        raise
+    except BaseException:
+        _release(row.pk, claim)
+        raise
+    _store(row, payload, claim)
     _copy(row, connection)
     logger.info(
         "Refreshed the access token of connection %s (org %s)%s",
@@ -142,7 +132,78 @@ def _refresh_locked(
         row.org_id,
         "; Salesforce rotated the refresh token" if "refresh_token" in payload else "",
     )
-    return None
+
+
+def _claim_or_take(
+    connection: Connection, rejected_token: str | None
+) -> tuple[Connection, datetime] | None:
+    """Claim the refresh, waiting while another caller holds the claim: the
+    row and the claim, or None once a token that caller stored is taken."""
+    while True:
+        claim = _claim(connection.pk)
+        row = Connection.objects.select_related("org").get(pk=connection.pk)
+        fresh = rejected_token and row.access_token not in ("", rejected_token)
+        settled = row.status != ConnectionStatus.ACTIVE or fresh
+        if settled and claim is not None:
+            _release(row.pk, claim)
+        if settled:
+            _copy(row, connection)
+            _check_active(row)
+            logger.debug(
+                "Connection %s (org %s) already holds a newer access token",
+                row.pk,
+                row.org_id,
+            )
+            return None
+        if claim is not None:
+            return row, claim
+        time.sleep(POLL_SECONDS)
+
+
+def _check_active(row: Connection) -> None:
+    if row.status != ConnectionStatus.ACTIVE:
+        raise RefreshTokenRevoked(
+            "Connection %s is %s; it needs a new sign-in." % (row.pk, row.status)
+        )
+
+
+def _claim(connection_id: int) -> datetime | None:
+    """Claim the right to refresh the connection's token; when the claim
+    runs out, or None if another caller holds it."""
+    now = timezone.now()
+    until = now + timedelta(seconds=sum(_timeouts()) + CLAIM_MARGIN_SECONDS)
+    free = Q(refreshing_until__isnull=True) | Q(refreshing_until__lt=now)
+    claimed = Connection.objects.filter(free, pk=connection_id).update(
+        refreshing_until=until
+    )
+    return until if claimed else None
+
+
+def _release(connection_id: int, claim: datetime) -> None:
+    Connection.objects.filter(pk=connection_id, refreshing_until=claim).update(
+        refreshing_until=None
+    )
+
+
+def _finish(row: Connection, claim: datetime, **changes: object) -> None:
+    """Write ``changes`` and drop the claim, provided the claim still holds
+    and no new sign-in replaced the tokens meanwhile."""
+    written = Connection.objects.filter(
+        pk=row.pk, refreshing_until=claim, issued_at=row.issued_at
+    ).update(refreshing_until=None, updated_at=timezone.now(), **changes)
+    if written:
+        return
+    _release(row.pk, claim)
+    logger.warning(
+        "Connection %s (org %s) changed while its token was refreshed; the "
+        "refresh is dropped",
+        row.pk,
+        row.org_id,
+    )
+    raise TransientError(
+        "Connection %s changed while its token was refreshed (a new sign-in, or a "
+        "refresh that outlasted its claim)." % row.pk
+    )
 
 
 def _request_new_token(row: Connection) -> dict:
@@ -278,40 +339,36 @@ def _token_error(
     return error
 
 
-def _mark_needs_reconnect(row: Connection, error: SalesforceError) -> None:
-    row.status = ConnectionStatus.NEEDS_RECONNECT
-    row.last_error = (
+def _mark_needs_reconnect(
+    row: Connection, error: SalesforceError, claim: datetime
+) -> None:
+    last_error = (
         "Salesforce refused the stored refresh token (%s) on %s UTC. Reconnect "
         "the org under Settings."
         % (error.message, timezone.now().astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
     )
-    row.save(update_fields=["status", "last_error", "updated_at"])
+    _finish(row, claim, status=ConnectionStatus.NEEDS_RECONNECT, last_error=last_error)
+    row.status = ConnectionStatus.NEEDS_RECONNECT
+    row.last_error = last_error
 
 
-def _store(row: Connection, payload: dict) -> None:
+def _store(row: Connection, payload: dict, claim: datetime) -> None:
+    """Write the new token from the answer, then take it into ``row``."""
     now = timezone.now()
-    row.access_token = payload["access_token"]
-    if payload.get("refresh_token"):
-        row.refresh_token = payload["refresh_token"]
+    changes = {
+        "access_token": payload["access_token"],
+        "refresh_token": payload.get("refresh_token") or row.refresh_token,
+        "instance_url": row.instance_url,
+        "scopes": str(payload.get("scope") or "") or row.scopes,
+        "issued_at": _issued_at(payload.get("issued_at")) or now,
+        "last_refresh_at": now,
+        "last_error": "",
+    }
     if payload.get("instance_url"):
-        row.instance_url = str(payload["instance_url"]).rstrip("/")
-    if payload.get("scope"):
-        row.scopes = str(payload["scope"])
-    row.issued_at = _issued_at(payload.get("issued_at")) or now
-    row.last_refresh_at = now
-    row.last_error = ""
-    row.save(
-        update_fields=[
-            "access_token",
-            "refresh_token",
-            "instance_url",
-            "scopes",
-            "issued_at",
-            "last_refresh_at",
-            "last_error",
-            "updated_at",
-        ]
-    )
+        changes["instance_url"] = str(payload["instance_url"]).rstrip("/")
+    _finish(row, claim, **changes)
+    for name, value in changes.items():
+        setattr(row, name, value)
 
 
 def _copy(row: Connection, connection: Connection) -> None:

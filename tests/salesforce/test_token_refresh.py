@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -12,9 +13,10 @@ from django.db import connection as db_connection
 from salesforce import tooling
 from salesforce.client import SalesforceClient
 from salesforce.errors import AccessDenied, RefreshTokenRevoked
-from salesforce.models import Connection, ConnectionStatus
+from salesforce.models import Connection, ConnectionStatus, Org
 from salesforce.tokens import refresh_access_token
 from tests.salesforce.conftest import MARKETING_UNIT, data_path
+from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -291,4 +293,53 @@ def test_callers_in_separate_processes_cause_exactly_one_refresh(connected_org, 
                 process.wait()
 
     assert answers == ["2"] * 4
+    assert sf.stats()["refreshes"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_token_endpoint_does_not_hold_up_other_writes(connected_org, sf):
+    connection_id = connected_org.execution_connection_id
+    sf.add_fault(path="/services/oauth2/token", latency_ms=2000)
+    outcome: list[object] = []
+
+    def refresh():
+        try:
+            refresh_access_token(Connection.objects.get(pk=connection_id))
+            outcome.append("refreshed")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcome.append(error)
+        finally:
+            db_connection.close()
+
+    thread = threading.Thread(target=refresh)
+    thread.start()
+    try:
+        wait_for(lambda: sf.stats()["faults_applied"] == 1, timeout=5)
+        started = time.monotonic()
+        Org.objects.filter(pk=connected_org.pk).update(name="Renamed while waiting")
+        elapsed = time.monotonic() - started
+    finally:
+        thread.join(timeout=30)
+
+    assert elapsed < 0.5
+    assert outcome == ["refreshed"]
+    assert Org.objects.get(pk=connected_org.pk).name == "Renamed while waiting"
+    assert sf.stats()["refreshes"] == 1
+
+
+def test_a_claim_left_behind_by_a_stopped_process_runs_out(connection, sf):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Connection.objects.filter(pk=connection.pk).update(
+        refreshing_until=timezone.now() - timedelta(seconds=1)
+    )
+    before = connection.access_token
+
+    refresh_access_token(connection, rejected_token=before)
+
+    stored = Connection.objects.get(pk=connection.pk)
+    assert stored.access_token not in ("", before)
+    assert stored.refreshing_until is None
     assert sf.stats()["refreshes"] == 1
