@@ -92,13 +92,7 @@ class InvitationForm(forms.Form):
             raise ValidationError(
                 self.error_messages["member"], code="member", params=params
             )
-        invited = Invitation.objects.filter(
-            org=self.org,
-            email=email,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-        )
-        if invited.exists():
+        if Invitation.objects.open().filter(org=self.org, email=email).exists():
             raise ValidationError(
                 self.error_messages["invited"], code="invited", params=params
             )

@@ -81,15 +81,29 @@ def _refuse_losing_last_admin(membership: Membership, verb: str) -> None:
 def invitation_create(
     *, org: Org, email: str, role: str, actor: AbstractBaseUser
 ) -> tuple[Invitation, str]:
-    """A new invitation and the signed token for its link (shown only now)."""
+    """A new invitation and the signed token for its link (shown only now).
+
+    An expired invitation to the same address is closed first: it can no
+    longer be accepted, but would otherwise count as the one open invitation.
+    """
     key = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        org=org,
-        email=email.strip().lower(),
-        role=role,
-        key_hash=_key_hash(key),
-        invited_by=actor,
-    )
+    email = email.strip().lower()
+    with transaction.atomic():
+        now = timezone.now()
+        Invitation.objects.filter(
+            org=org,
+            email=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__lte=now - Invitation.MAX_AGE,
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            org=org,
+            email=email,
+            role=role,
+            key_hash=_key_hash(key),
+            invited_by=actor,
+        )
     audit_record(
         org=org,
         actor=actor,

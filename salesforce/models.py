@@ -211,6 +211,16 @@ class AuditEvent(models.Model):
         raise ValueError("Audit events are append-only.")
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> "InvitationQuerySet":
+        """Invitations that can still be accepted: not used, revoked or expired."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            created_at__gt=timezone.now() - Invitation.MAX_AGE,
+        )
+
+
 class Invitation(models.Model):
     """An admin's invitation for someone without a Salesforce login.
 
@@ -245,6 +255,8 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

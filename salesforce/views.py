@@ -172,7 +172,7 @@ def integration_connect(request: HttpRequest) -> HttpResponse:
 @admin_required
 def members(request: HttpRequest) -> HttpResponse:
     memberships = org_objects(request, Membership).select_related("user")
-    invitations = [i for i in org_objects(request, Invitation) if i.is_open]
+    invitations = org_objects(request, Invitation).open()
 
     ctx = {
         "org": request.org,

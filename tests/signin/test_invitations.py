@@ -1,6 +1,7 @@
 """Invitations: how people without a Salesforce login get an account."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from salesforce.models import AuditEvent, Invitation, Membership, Role
 from tests.factories import MembershipFactory, OrgFactory, UserFactory
@@ -158,6 +160,24 @@ def test_an_open_invitation_must_be_revoked_before_a_new_one(admin_client):
 
     assert "already has an open invitation" in response.content.decode()
     assert Invitation.objects.count() == 1
+
+
+def test_an_expired_invitation_does_not_stop_inviting_the_address_again(
+    admin_client, admin_user
+):
+    _invite(admin_client)
+
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        admin_client.force_login(admin_user)
+        link = _invite(admin_client, role="admin")
+        page = admin_client.get(reverse("salesforce:members")).content.decode()
+        expired, fresh = Invitation.objects.order_by("created_at")
+        assert fresh.is_open and fresh.role == Role.ADMIN
+
+    assert link.startswith("http://testserver/accounts/signup/?invitation=")
+    assert expired.revoked_at is not None
+    assert reverse("salesforce:revoke_invitation", args=[fresh.pk]) in page
+    assert reverse("salesforce:revoke_invitation", args=[expired.pk]) not in page
 
 
 def test_someone_with_an_account_accepts_by_signing_in(admin_client, org):
