@@ -233,10 +233,11 @@ class BusinessUnitQueue(models.Model):
     """Whether a business unit's submissions are held back, and until when.
 
     Account Engagement's daily limit (code 122) holds back every submission
-    for the unit, not just the one that met it.
+    for the unit, not just the one that met it. A unit is named by its org
+    and its id together: a sandbox keeps its production org's record ids.
     """
 
-    business_unit_sf_id = models.CharField(max_length=18, unique=True)
+    business_unit_sf_id = models.CharField(max_length=18)
     org = models.ForeignKey(
         "orgs.Org", on_delete=models.CASCADE, related_name="business_unit_queues"
     )
@@ -244,6 +245,13 @@ class BusinessUnitQueue(models.Model):
     reason = models.TextField(blank=True)
     deferred_at = models.DateTimeField(null=True, blank=True)
     resumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "business_unit_sf_id"], name="one_queue_per_unit"
+            )
+        ]
 
     def __str__(self) -> str:
         return "Queue of %s" % self.business_unit_sf_id
@@ -257,6 +265,9 @@ class SendSlot(models.Model):
     every worker on every host within Account Engagement's limit.
     """
 
+    org = models.ForeignKey(
+        "orgs.Org", on_delete=models.CASCADE, related_name="send_slots"
+    )
     business_unit_sf_id = models.CharField(max_length=18)
     number = models.PositiveSmallIntegerField()
     holder = models.CharField(max_length=64, blank=True)
@@ -265,7 +276,8 @@ class SendSlot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["business_unit_sf_id", "number"], name="one_slot_number"
+                fields=["org", "business_unit_sf_id", "number"],
+                name="one_slot_number",
             )
         ]
 

@@ -117,6 +117,7 @@ def _settle_as_duplicate(submission: Submission) -> bool:
 
 def _hold_if_deferred(submission: Submission) -> bool:
     queue = BusinessUnitQueue.objects.filter(
+        org_id=submission.org_id,
         business_unit_sf_id=submission.business_unit_sf_id,
         deferred_until__gt=timezone.now(),
     ).first()
@@ -142,7 +143,9 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
         return DONE
 
     slot = slot_acquire(
-        submission.business_unit_sf_id, wait=settings.ACTIVITY_SLOT_HOLD_SECONDS
+        submission.org_id,
+        submission.business_unit_sf_id,
+        wait=settings.ACTIVITY_SLOT_HOLD_SECONDS,
     )
     if slot is None:
         return NextStep(send_in=slot_wait())
@@ -340,8 +343,7 @@ def _retry_later(submission: Submission, error: SalesforceError) -> NextStep:
 def _defer_for_daily_limit(submission: Submission, error: SalesforceError) -> NextStep:
     now = timezone.now()
     queue, _ = BusinessUnitQueue.objects.get_or_create(
-        business_unit_sf_id=submission.business_unit_sf_id,
-        defaults={"org": submission.org},
+        org=submission.org, business_unit_sf_id=submission.business_unit_sf_id
     )
     until = daily_limit_until(now, queue.resumed_at)
     reason = DAILY_LIMIT_REASON % {"at": _when(until)}
@@ -358,8 +360,9 @@ def _defer_for_daily_limit(submission: Submission, error: SalesforceError) -> Ne
         **_error_fields(error),
     )
     logger.warning(
-        "Business unit %s met its daily limit; held back until %s",
+        "Business unit %s of org %s met its daily limit; held back until %s",
         submission.business_unit_sf_id,
+        submission.org_id,
         until.isoformat(),
     )
     return DONE
@@ -399,7 +402,7 @@ def submission_reconcile(*, submission_id: int) -> NextStep:
     submission = submission.first()
     if submission is None or submission.status != Status.UNKNOWN:
         return DONE
-    slot = slot_acquire(submission.business_unit_sf_id)
+    slot = slot_acquire(submission.org_id, submission.business_unit_sf_id)
     if slot is None:
         return NextStep(check_in=slot_wait())
     try:

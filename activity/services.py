@@ -243,7 +243,8 @@ def submission_retry(*, submission: Submission, actor: AbstractBaseUser) -> Subm
             raise ValidationError(ERROR_MESSAGES["still_moving"], code="still_moving")
         if previous == Status.DEFERRED:
             BusinessUnitQueue.objects.filter(
-                business_unit_sf_id=submission.business_unit_sf_id
+                org_id=submission.org_id,
+                business_unit_sf_id=submission.business_unit_sf_id,
             ).update(deferred_until=None, reason="", resumed_at=now)
         _audit(
             submission,

@@ -1,6 +1,7 @@
 """A business unit's budget of requests in flight, shared by every worker.
 
-Each business unit has ``ACTIVITY_MAX_IN_FLIGHT`` slot rows. A sender takes
+Each business unit of each org has ``ACTIVITY_MAX_IN_FLIGHT`` slot rows (the
+unit's id alone is not enough: a sandbox keeps its production org's ids). A sender takes
 one with a conditional UPDATE (the slot is free, or its lease ran out) and
 gives it back when its request is answered. Two workers racing for the same
 slot both run the UPDATE; the database lets exactly one of them change the
@@ -30,6 +31,7 @@ POLL_INTERVAL = (0.02, 0.08)
 
 @dataclass(frozen=True)
 class Slot:
+    org_id: int
     business_unit_sf_id: str
     number: int
     holder: str
@@ -44,39 +46,44 @@ def _lease_end() -> ExpressionWrapper:
     return ExpressionWrapper(Now() + Value(lease), output_field=DateTimeField())
 
 
-def _ensure_slots(business_unit_sf_id: str) -> None:
+def _ensure_slots(org_id: int, business_unit_sf_id: str) -> None:
     SendSlot.objects.bulk_create(
         [
-            SendSlot(business_unit_sf_id=business_unit_sf_id, number=number)
+            SendSlot(
+                org_id=org_id, business_unit_sf_id=business_unit_sf_id, number=number
+            )
             for number in range(settings.ACTIVITY_MAX_IN_FLIGHT)
         ],
         ignore_conflicts=True,
     )
 
 
-def _slots(business_unit_sf_id: str):
+def _slots(org_id: int, business_unit_sf_id: str):
     return SendSlot.objects.filter(
+        org_id=org_id,
         business_unit_sf_id=business_unit_sf_id,
         number__lt=settings.ACTIVITY_MAX_IN_FLIGHT,
     )
 
 
-def slot_acquire(business_unit_sf_id: str, *, wait: float = 0) -> Slot | None:
-    """Take a free slot of the business unit, looking again for up to ``wait``
-    seconds; None when all stay busy."""
+def slot_acquire(
+    org_id: int, business_unit_sf_id: str, *, wait: float = 0
+) -> Slot | None:
+    """Take a free slot of the org's business unit, looking again for up to
+    ``wait`` seconds; None when all stay busy."""
     deadline = time.monotonic() + wait
     while True:
-        slot = _try_acquire(business_unit_sf_id)
+        slot = _try_acquire(org_id, business_unit_sf_id)
         if slot is not None or time.monotonic() >= deadline:
             return slot
         time.sleep(random.uniform(*POLL_INTERVAL))
 
 
-def _try_acquire(business_unit_sf_id: str) -> Slot | None:
-    slots = _slots(business_unit_sf_id)
+def _try_acquire(org_id: int, business_unit_sf_id: str) -> Slot | None:
+    slots = _slots(org_id, business_unit_sf_id)
     numbers = list(slots.filter(_free()).values_list("number", flat=True))
     if not numbers and not slots.exists():
-        _ensure_slots(business_unit_sf_id)
+        _ensure_slots(org_id, business_unit_sf_id)
         numbers = list(range(settings.ACTIVITY_MAX_IN_FLIGHT))
     # Trying the free slots in random order keeps racing workers apart.
     random.shuffle(numbers)
@@ -86,24 +93,26 @@ def _try_acquire(business_unit_sf_id: str) -> Slot | None:
             holder=holder, leased_until=_lease_end()
         )
         if taken:
-            return Slot(business_unit_sf_id, number, holder)
+            return Slot(org_id, business_unit_sf_id, number, holder)
     return None
 
 
 def slot_release(slot: Slot) -> None:
     """Give a slot back; a slot whose lease ran out and was taken stays taken."""
     released = (
-        _slots(slot.business_unit_sf_id)
+        _slots(slot.org_id, slot.business_unit_sf_id)
         .filter(number=slot.number, holder=slot.holder)
         .update(holder="", leased_until=None)
     )
     if not released:
         logger.warning(
-            "Slot %s of business unit %s was taken over before it was released",
+            "Slot %s of business unit %s (org %s) was taken over before it was "
+            "released",
             slot.number,
             slot.business_unit_sf_id,
+            slot.org_id,
         )
 
 
-def slots_in_use(business_unit_sf_id: str) -> int:
-    return _slots(business_unit_sf_id).exclude(_free()).count()
+def slots_in_use(org_id: int, business_unit_sf_id: str) -> int:
+    return _slots(org_id, business_unit_sf_id).exclude(_free()).count()

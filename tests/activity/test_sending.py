@@ -2,15 +2,18 @@
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from activity.models import Attempt, BusinessUnitQueue, Submission
 from activity.tasks import send_submission
 from salesforce.models import ConnectionStatus
 from tests.activity.conftest import MARKETING_UNIT
 from tests.activity.helpers import submit
+from tests.factories import OrgFactory
 from tests.support.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -186,6 +189,42 @@ def test_deferred_submissions_are_sent_when_their_day_comes(
     _settled(submission, "succeeded")
     assert BusinessUnitQueue.objects.get().deferred_until is None
     assert len(_stored(sf)) == 1
+
+
+def test_a_daily_limit_hold_in_an_org_sharing_the_unit_id_does_not_defer_this_one(
+    celery_worker_process, live_setup, sf
+):
+    # A sandbox keeps its production org's record ids, business units too.
+    sandbox = OrgFactory(org_type="sandbox")
+    until = timezone.now() + timedelta(hours=3)
+    BusinessUnitQueue.objects.create(
+        org=sandbox,
+        business_unit_sf_id=MARKETING_UNIT,
+        deferred_until=until,
+        reason="Held back in the sandbox.",
+    )
+
+    submission = _settled(submit(live_setup))
+
+    assert submission.status == "succeeded"
+    assert _posts(sf) == 1
+    assert BusinessUnitQueue.objects.get(org=sandbox).deferred_until == until
+
+
+def test_the_daily_limit_holds_only_the_org_that_met_it(
+    celery_worker_process, live_setup, sf
+):
+    sandbox = OrgFactory(org_type="sandbox")
+    BusinessUnitQueue.objects.create(org=sandbox, business_unit_sf_id=MARKETING_UNIT)
+    body = {"code": 122, "message": "Daily API rate limit met"}
+    sf.add_fault(method="POST", path=POST_PATH, status=429, body=body)
+
+    submission = _settled(submit(live_setup))
+
+    assert submission.status == "deferred"
+    held = BusinessUnitQueue.objects.get(org=live_setup["org"])
+    assert held.deferred_until == submission.deferred_until
+    assert BusinessUnitQueue.objects.get(org=sandbox).deferred_until is None
 
 
 def test_an_expired_token_is_refreshed_once_and_the_activity_sent(
