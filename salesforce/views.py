@@ -5,6 +5,9 @@ Support members see the Settings page and a connection's health read-only;
 everything that changes something is for the org's admins.
 """
 
+import logging
+import smtplib
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,7 +44,13 @@ from salesforce.members import (
 )
 from salesforce.models import Connection, Invitation, Membership, Role
 
+logger = logging.getLogger(__name__)
+
 NEW_INVITATION_SESSION_KEY = "salesforce_new_invitation_link"
+UNSENT_INVITATION_SESSION_KEY = "salesforce_new_invitation_unsent"
+INVITATION_NOT_EMAILED = (
+    "The email could not be sent; copy the link below and send it yourself."
+)
 
 
 def _missing_scope_labels(connection: Connection) -> list[str]:
@@ -181,6 +190,7 @@ def members(request: HttpRequest) -> HttpResponse:
         "form": InvitationForm(org=request.org),
         "role_choices": MemberRoleForm.base_fields["role"].choices,
         "new_link": request.session.pop(NEW_INVITATION_SESSION_KEY, None),
+        "new_link_unsent": request.session.pop(UNSENT_INVITATION_SESSION_KEY, False),
         "pending": Role.PENDING,
     }
     return render(request, "salesforce/members.html", ctx)
@@ -243,11 +253,22 @@ def invitation_create_view(request: HttpRequest) -> HttpResponse:
     link = request.build_absolute_uri(
         "%s?invitation=%s" % (reverse("account_signup"), token)
     )
-    invitation_send(invitation=invitation, link=link)
     request.session[NEW_INVITATION_SESSION_KEY] = link
-    messages.success(
-        request, "%s is invited and will get the link by email." % invitation.email
-    )
+    try:
+        invitation_send(invitation=invitation, link=link)
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning(
+            "Could not email invitation %s (org %s): %s",
+            invitation.pk,
+            request.org.pk,
+            type(exc).__name__,
+        )
+        request.session[UNSENT_INVITATION_SESSION_KEY] = True
+        messages.warning(request, INVITATION_NOT_EMAILED)
+    else:
+        messages.success(
+            request, "%s is invited and will get the link by email." % invitation.email
+        )
     return redirect("salesforce:members")
 
 

@@ -1,6 +1,7 @@
 """Invitations: how people without a Salesforce login get an account."""
 
 import re
+import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -58,6 +59,40 @@ def test_an_admin_invites_someone_and_sees_and_emails_the_link(admin_client, org
     page = admin_client.get(reverse("salesforce:members")).content.decode()
     assert "sam@example.com" in page
     assert "invitation-link" not in page
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_email_that_cannot_be_sent_leaves_the_link_to_copy(
+    admin_client, settings, caplog
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 2
+
+    response = admin_client.post(
+        reverse("salesforce:invite"),
+        {"email": "sam@example.com", "role": "support"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "The email could not be sent; copy the link below and send it yourself." in page
+    )
+    assert "will get the link by email" not in page
+    link = re.search(r'<code class="invitation-link">([^<]+)</code>', page)[1]
+    invitation = Invitation.objects.get()
+    assert invitation.is_open
+    assert "Could not email invitation %s" % invitation.pk in caplog.text
+    assert "sam@example.com" not in caplog.text
+    _, _, accepted = _accept(link)
+    assert accepted.redirect_chain[-1][0] == reverse("home")
 
 
 def test_the_invitee_sets_a_password_and_gets_the_role(admin_client, org):
