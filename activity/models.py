@@ -112,6 +112,8 @@ class Submission(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
     retries_used = models.PositiveIntegerField(default=0)
+    # Look-ups started since the outcome became unknown.
+    look_ups = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=255, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)

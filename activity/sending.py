@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from activity.backoff import daily_limit_until, retry_delay, slot_wait
@@ -70,9 +70,16 @@ CHECK_FAILED_REASON = (
     "The answer to the request was lost, and looking the activity up failed "
     "too (%(why)s). The console looks again shortly."
 )
+CHECK_GAVE_UP_REASON = (
+    "The answer to the request was lost, and looking the activity up failed "
+    "%(number)s times. The console stops looking: a person must decide "
+    "whether to force a resend or leave it as it is."
+)
 WORKER_LOST_MESSAGE = "No answer was recorded: the worker stopped during the request."
 # The activity's creation time in Account Engagement comes from another clock.
 CHECK_MARGIN = timedelta(minutes=10)
+# A look-up that keeps failing is left to a person after this many.
+MAX_LOOK_UPS = 5
 
 
 @dataclass(frozen=True)
@@ -293,6 +300,7 @@ def _on_error(submission: Submission, error: SalesforceError) -> NextStep:
             status=Status.UNKNOWN,
             reason=error.user_message,
             checked_at=None,
+            look_ups=0,
             **_error_fields(error),
         )
         return NextStep(check_in=settings.ACTIVITY_CHECK_DELAY_SECONDS)
@@ -396,20 +404,39 @@ def _look_up(submission: Submission) -> bool:
     return any(matches(submission, activity) for activity in found)
 
 
+def _look_up_failed(submission: Submission, why: str = "") -> None:
+    if submission.look_ups < MAX_LOOK_UPS:
+        _move(submission, Status.UNKNOWN, reason=CHECK_FAILED_REASON % {"why": why})
+        return
+    reason = CHECK_GAVE_UP_REASON % {"number": submission.look_ups}
+    _move(submission, Status.UNKNOWN, reason=reason, checked_at=timezone.now())
+    logger.warning(
+        "Submission %s: gave up looking it up after %s tries",
+        submission.pk,
+        submission.look_ups,
+    )
+
+
 def submission_reconcile(*, submission_id: int) -> NextStep:
     """Settle a submission whose answer was lost by looking it up."""
     submission = Submission.objects.select_related("org").filter(pk=submission_id)
     submission = submission.first()
     if submission is None or submission.status != Status.UNKNOWN:
         return DONE
+    if submission.look_ups >= MAX_LOOK_UPS:
+        # The last look-up never finished (a lost worker, a time limit).
+        _look_up_failed(submission)
+        return DONE
     slot = slot_acquire(submission.org_id, submission.business_unit_sf_id)
     if slot is None:
         return NextStep(check_in=slot_wait())
     try:
+        # Counted before it starts, so a look-up that never ends counts too.
+        Submission.objects.filter(pk=submission.pk).update(look_ups=F("look_ups") + 1)
+        submission.look_ups += 1
         found = _look_up(submission)
     except SalesforceError as error:
-        why = error.user_message
-        _move(submission, Status.UNKNOWN, reason=CHECK_FAILED_REASON % {"why": why})
+        _look_up_failed(submission, error.user_message)
         return DONE
     finally:
         slot_release(slot)

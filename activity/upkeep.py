@@ -75,6 +75,7 @@ def _look_up_instead(submission: Submission, now, reason: str) -> str:
         reason=reason,
         error_class="WorkerLost",
         checked_at=None,
+        look_ups=0,
         updated_at=now,
     )
     if moved:

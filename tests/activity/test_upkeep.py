@@ -199,6 +199,40 @@ def test_a_sending_row_whose_refusal_was_not_acted_on_is_looked_up(
     assert sf.stats()["pardot_posts"] == 0
 
 
+def test_a_look_up_that_keeps_failing_is_left_to_a_person_after_five_tries(
+    celery_worker_process, live_setup, admin_client, sf
+):
+    sf.add_fault(method="GET", path="/api/v5/external-activities", status=503, count=20)
+    row = _row(live_setup, status="unknown", claimed_at=_long_ago())
+    Attempt.objects.create(
+        submission=row, number=1, started_at=_long_ago(), finished_at=_long_ago()
+    )
+
+    for tries in range(1, 6):
+        # The sweeper's wait has passed; the reason shows when a look-up ends.
+        Submission.objects.filter(pk=row.pk).update(updated_at=_long_ago(), reason="")
+        sweep()
+        wait_for(
+            lambda n=tries: (
+                Submission.objects.filter(pk=row.pk, look_ups=n)
+                .exclude(reason="")
+                .exists()
+            )
+        )
+
+    row.refresh_from_db()
+    assert row.status == "unknown"
+    assert row.checked_at is not None
+    assert "a person must decide" in row.reason
+    Submission.objects.filter(pk=row.pk).update(updated_at=_long_ago())
+    assert upkeep.submissions_sweep()["reconciled"] == 0
+    assert sf.stats()["faults_applied"] == 5
+    assert sf.stats()["pardot_posts"] == 0
+    page = admin_client.get("/submissions/%s/" % row.pk).content.decode()
+    assert "a person must decide" in page
+    assert "Nothing more happens on its own" in page
+
+
 def test_a_claimed_submission_whose_request_never_left_is_sent(
     celery_worker_process, live_setup, sf
 ):
