@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.providers.base import ProviderException
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +28,16 @@ from salesforce.audit import audit_record
 from salesforce.client import SalesforceClient
 from salesforce.connections import connection_make_execution, connection_revoke
 from salesforce.errors import SalesforceError
+from salesforce.hosts import MY_DOMAIN_HOST as _MY_DOMAIN_HOST
+from salesforce.hosts import (  # the login hosts, also offered from here
+    PRODUCTION_LOGIN_URL,  # noqa: F401
+    SANDBOX_LOGIN_URL,  # noqa: F401
+    checked_instance_url,
+    checked_login_url,
+    default_login_url,
+    login_url_is_fixed,  # noqa: F401
+    org_login_url,  # noqa: F401
+)
 from salesforce.models import (
     AuditEvent,
     Connection,
@@ -41,17 +50,8 @@ from salesforce.models import (
 
 logger = logging.getLogger(__name__)
 
-PRODUCTION_LOGIN_URL = "https://login.salesforce.com"
-SANDBOX_LOGIN_URL = "https://test.salesforce.com"
 LOGIN_URL_SESSION_KEY = "salesforce_login_url"
 
-# Enhanced My Domain hosts: "acme.my.salesforce.com" and, for sandboxes and
-# other special orgs, "acme--uat.sandbox.my.salesforce.com" and the like.
-MY_DOMAIN_KINDS = ("sandbox", "develop", "scratch", "demo", "patch", "trailblaze")
-_MY_DOMAIN_HOST = re.compile(
-    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.(?:%s))?\.my\.salesforce\.com"
-    % "|".join(MY_DOMAIN_KINDS)
-)
 _SALESFORCE_ID = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
 
 MY_DOMAIN_ERRORS = {
@@ -89,16 +89,6 @@ class SignInRefused(ProviderException):
 # Where people sign in
 
 
-def login_url_is_fixed() -> bool:
-    """Whether the installation names the only login host (demo, or the
-    SALESFORCE_LOGIN_URL variable) instead of offering a choice."""
-    return settings.DEMO_MODE or bool(settings.SALESFORCE_LOGIN_URL)
-
-
-def default_login_url() -> str:
-    return (settings.SALESFORCE_LOGIN_URL or PRODUCTION_LOGIN_URL).rstrip("/")
-
-
 def my_domain_login_url(value: str) -> str:
     """The login URL for a My Domain host typed by a person; ValidationError
     unless it is a Salesforce My Domain host."""
@@ -117,25 +107,6 @@ def my_domain_login_url(value: str) -> str:
     return "https://" + host
 
 
-def checked_login_url(url: object) -> str | None:
-    """``url`` if people may be sent there to sign in, otherwise None.
-
-    Every login URL read back from the session or the database passes here
-    before it is used, so only Salesforce's hosts (or the one host the
-    installation names) ever receive a browser or a token request.
-    """
-    if not isinstance(url, str):
-        return None
-    if login_url_is_fixed():
-        return url if url == default_login_url() else None
-    if url in (PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL):
-        return url
-    host = url.removeprefix("https://")
-    if host != url and _MY_DOMAIN_HOST.fullmatch(host):
-        return url
-    return None
-
-
 def remember_login_url(request: HttpRequest, url: str) -> None:
     if checked_login_url(url) is None:
         raise ValueError("Not a Salesforce login URL: %s" % url)
@@ -146,10 +117,6 @@ def session_login_url(request: HttpRequest) -> str:
     """The login URL chosen for this browser's sign-in, checked again."""
     chosen = checked_login_url(request.session.get(LOGIN_URL_SESSION_KEY))
     return chosen or default_login_url()
-
-
-def org_login_url(org: Org) -> str:
-    return checked_login_url(org.login_url) or default_login_url()
 
 
 # What a grant holds
@@ -241,12 +208,8 @@ def _ids_from_identity_url(url: object) -> tuple[str, str]:
 
 
 def _checked_instance_url(url: object, login_url: str) -> str:
-    parts = urlsplit(str(url or ""))
-    origin = "%s://%s" % (parts.scheme, parts.netloc)
-    salesforce_host = parts.scheme == "https" and (
-        (parts.hostname or "").endswith((".salesforce.com", ".force.com"))
-    )
-    if not (salesforce_host or origin == login_url) or parts.username:
+    origin = checked_instance_url(url, login_url)
+    if origin is None:
         raise SignInRefused(
             "Salesforce's answer named an instance the console does not recognise. "
             "Please sign in again."
@@ -422,12 +385,16 @@ def _org_type_guess(login_url: str) -> str:
 
 
 def _membership_for(*, org: Org, user: AbstractBaseUser) -> Membership:
-    membership = Membership.objects.filter(org=org, user=user).first()
-    if membership is not None:
-        return membership
+    # The org row lock makes people arriving at once take turns: only the
+    # first becomes admin, and one person signing in twice gets one row.
+    # "No key" leaves rows that merely point at the org free to be written.
+    Org.objects.select_for_update(no_key=True).get(pk=org.pk)
     has_admin = org.memberships.filter(role=Role.ADMIN).exists()
-    role = Role.PENDING if has_admin else Role.ADMIN
-    membership = Membership.objects.create(org=org, user=user, role=role)
+    membership, created = Membership.objects.get_or_create(
+        org=org, user=user, defaults={"role": Role.PENDING if has_admin else Role.ADMIN}
+    )
+    if not created:
+        return membership
     audit_record(
         org=org,
         actor=user,

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from salesforce import exchanges
+from salesforce import exchanges, hosts
 from salesforce.errors import (
     AccessDenied,
     RefreshTokenRevoked,
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/services/oauth2/token"  # noqa: S105 (a path, not a secret)
 REVOKE_PATH = "/services/oauth2/revoke"
-DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 # Errors that mean the console's own connected-app settings are wrong.
 CLIENT_ERRORS = {"invalid_client_id", "invalid_client", "unauthorized_client"}
 # A claim to refresh outlasts the token call's own timeouts by this much, so
@@ -69,9 +68,9 @@ _COPIED_FIELDS = (
 
 
 def login_url(connection: Connection) -> str:
-    """The host the connection's tokens come from (login, test or My Domain)."""
-    url = connection.org.login_url or settings.SALESFORCE_LOGIN_URL
-    return (url or DEFAULT_LOGIN_URL).rstrip("/")
+    """The host the connection's tokens come from (login, test or My Domain),
+    checked as every stored login URL is before a token goes there."""
+    return hosts.org_login_url(connection.org)
 
 
 def refresh_access_token(
@@ -211,7 +210,8 @@ def _request_new_token(row: Connection) -> dict:
         raise RefreshTokenRevoked(
             "Connection %s holds no refresh token." % row.pk, code="no_refresh_token"
         )
-    url = login_url(row) + TOKEN_PATH
+    origin = login_url(row)
+    url = origin + TOKEN_PATH
     form = {
         "grant_type": "refresh_token",
         "refresh_token": row.refresh_token,
@@ -223,8 +223,42 @@ def _request_new_token(row: Connection) -> dict:
     )
     status, payload, exchange = _post(url, form, scrub, row)
     if status == 200 and isinstance(payload, dict) and payload.get("access_token"):
-        return payload
+        return _checked_instance(payload, origin, exchange, row)
     raise _token_error(status, payload, exchange, row)
+
+
+def _checked_instance(
+    payload: dict, origin: str, exchange: exchanges.Exchange, row: Connection
+) -> dict:
+    """The answer with its instance URL checked: the access token is sent
+    there afterwards, so it must be a Salesforce host (or the login host)."""
+    named = payload.get("instance_url")
+    if not named:
+        return payload
+    checked = hosts.checked_instance_url(named, origin)
+    if checked is not None:
+        return {**payload, "instance_url": checked}
+    host = urlsplit(str(named)).netloc
+    logger.error(
+        "The token endpoint named %s as the instance of connection %s (org %s), "
+        "which is not a Salesforce host; the new token was not stored",
+        host,
+        row.pk,
+        row.org_id,
+    )
+    exchange.error_class = SalesforceError.__name__
+    raise SalesforceError(
+        "The token answer named %s as the instance, which is not a Salesforce "
+        "host." % host,
+        code="foreign_instance_url",
+        exchange=exchange,
+        user_message=(
+            "Salesforce's answer to a token refresh named a server that is not "
+            "Salesforce's (%s), so the console kept the previous token and sent "
+            "nothing there. Check the org's login host, then reconnect the org "
+            "under Settings." % host
+        ),
+    )
 
 
 def _post(
@@ -365,7 +399,7 @@ def _store(row: Connection, payload: dict, claim: datetime) -> None:
         "last_error": "",
     }
     if payload.get("instance_url"):
-        changes["instance_url"] = str(payload["instance_url"]).rstrip("/")
+        changes["instance_url"] = payload["instance_url"]
     _finish(row, claim, **changes)
     for name, value in changes.items():
         setattr(row, name, value)

@@ -41,8 +41,8 @@ def test_a_token_salesforce_no_longer_knows_is_logged_not_raised(
     assert "invalid_token" in warnings[0].getMessage()
 
 
-def test_an_unreachable_salesforce_is_logged_not_raised(connection, caplog):
-    connection.org.login_url = closed_port_url()
+def test_an_unreachable_salesforce_is_logged_not_raised(connection, caplog, settings):
+    settings.SALESFORCE_LOGIN_URL = connection.org.login_url = closed_port_url()
 
     revoke_tokens(connection)
 

@@ -12,10 +12,10 @@ from django.db import connection as db_connection
 
 from salesforce import tooling
 from salesforce.client import SalesforceClient
-from salesforce.errors import AccessDenied, RefreshTokenRevoked
+from salesforce.errors import AccessDenied, RefreshTokenRevoked, SalesforceError
 from salesforce.models import Connection, ConnectionStatus, Org
 from salesforce.tokens import refresh_access_token
-from tests.salesforce.conftest import MARKETING_UNIT, data_path
+from tests.salesforce.conftest import MARKETING_UNIT, closed_port_url, data_path
 from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -261,6 +261,8 @@ def test_callers_in_separate_processes_cause_exactly_one_refresh(connected_org, 
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "CONSOLE_TEST_DB_NAME": str(db_connection.settings_dict["NAME"]),
+        # The only login host the processes may send the refresh token to.
+        "EMULATOR_URL": sf.url,
     }
     sf.expire_tokens()
     processes = [
@@ -342,4 +344,46 @@ def test_a_claim_left_behind_by_a_stopped_process_runs_out(connection, sf):
     stored = Connection.objects.get(pk=connection.pk)
     assert stored.access_token not in ("", before)
     assert stored.refreshing_until is None
+    assert sf.stats()["refreshes"] == 1
+
+
+def test_a_refresh_naming_an_instance_on_a_foreign_host_is_refused_and_not_stored(
+    connection, sf
+):
+    before = Connection.objects.get(pk=connection.pk)
+    sf.add_fault(
+        path="/services/oauth2/token",
+        status=200,
+        body={
+            "access_token": "00D000000000001!AQForeignInstanceAccessToken0123456789",
+            "instance_url": "https://instance.attacker.example",
+            "token_type": "Bearer",
+            "issued_at": "1780000000000",
+        },
+    )
+
+    with pytest.raises(SalesforceError) as caught:
+        refresh_access_token(connection, rejected_token=connection.access_token)
+
+    assert caught.value.code == "foreign_instance_url"
+    assert "instance.attacker.example" in caught.value.message
+    assert "not Salesforce's" in caught.value.user_message
+    stored = Connection.objects.get(pk=connection.pk)
+    assert stored.access_token == before.access_token
+    assert stored.instance_url == before.instance_url
+    assert stored.refreshing_until is None
+    assert connection.instance_url == before.instance_url
+
+
+def test_a_stored_login_url_on_a_foreign_host_never_gets_the_refresh_token(
+    connection, sf
+):
+    # Nothing listens there: a token call sent to it would fail.
+    connection.org.login_url = closed_port_url()
+    connection.org.save(update_fields=["login_url"])
+    before = connection.access_token
+
+    refresh_access_token(connection, rejected_token=before)
+
+    assert connection.access_token != before
     assert sf.stats()["refreshes"] == 1
