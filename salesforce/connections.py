@@ -78,15 +78,17 @@ def connection_disconnect(
         refresh_token=connection.refresh_token,
     )
     with transaction.atomic():
+        # The org row before the connection row, in the order a sign-in
+        # locks them.
+        was_execution = Org.objects.filter(
+            pk=org.pk, execution_connection=connection
+        ).update(execution_connection=None)
         Connection.objects.filter(pk=connection.pk).update(
             access_token="",
             refresh_token="",
             status=ConnectionStatus.DISCONNECTED,
             last_error=reason,
         )
-        was_execution = Org.objects.filter(
-            pk=org.pk, execution_connection=connection
-        ).update(execution_connection=None)
         audit_record(
             org=org,
             actor=actor,

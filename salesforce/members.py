@@ -68,9 +68,11 @@ def member_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
 
 
 def _refuse_losing_last_admin(membership: Membership, verb: str) -> None:
-    admins = Membership.objects.select_for_update().filter(
-        org=membership.org, role=Role.ADMIN
-    )
+    # The org row is the one lock every change to its admins takes, so two
+    # admins demoting each other wait in turn instead of deadlocking on
+    # each other's membership rows.
+    Org.objects.select_for_update(no_key=True).get(pk=membership.org_id)
+    admins = Membership.objects.filter(org_id=membership.org_id, role=Role.ADMIN)
     if not admins.exclude(pk=membership.pk).exists():
         raise MembershipRefused(
             "You cannot %s %s: they are the last admin of %s. Make someone else an "

@@ -1,11 +1,16 @@
 """The Members page: roles, removal, and the org's last admin."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 
+from salesforce import members
 from salesforce.models import AuditEvent, Membership, Role
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, OrgFactory
 
 
 @pytest.fixture
@@ -134,3 +139,48 @@ def test_role_changes_are_posts_only(admin_client, support_user):
 
     assert response.status_code == 405
     assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_demoting_each_other_at_once_leave_exactly_one_admin(monkeypatch):
+    org = OrgFactory()
+    first = MembershipFactory(org=org, role=Role.ADMIN)
+    second = MembershipFactory(org=org, role=Role.ADMIN)
+    check = members._refuse_losing_last_admin
+
+    def check_then_pause(membership, verb):
+        check(membership, verb)
+        # Long enough for the other demotion to reach its own check.
+        time.sleep(0.5)
+
+    monkeypatch.setattr(members, "_refuse_losing_last_admin", check_then_pause)
+    outcomes: list[object] = []
+
+    def demote(target: Membership, actor) -> None:
+        try:
+            members.member_set_role(
+                membership=Membership.objects.select_related("org", "user").get(
+                    pk=target.pk
+                ),
+                role=Role.SUPPORT,
+                actor=actor,
+            )
+            outcomes.append("demoted")
+        except members.MembershipRefused:
+            outcomes.append("refused")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcomes.append(error)
+        finally:
+            db_connection.close()
+
+    threads = [
+        threading.Thread(target=demote, args=(second, first.user)),
+        threading.Thread(target=demote, args=(first, second.user)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(map(str, outcomes)) == ["demoted", "refused"]
+    assert Membership.objects.filter(org=org, role=Role.ADMIN).count() == 1

@@ -1,14 +1,19 @@
 """The whole sign-in against the emulator: who becomes what, what is stored,
 and what people are told when it goes wrong."""
 
+import threading
+import time
+
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.db import connection as db
 from django.urls import reverse
 
+from salesforce import signin
 from salesforce.models import AuditEvent, Connection, Membership, Org, Role
-from tests.factories import UserFactory
+from tests.factories import OrgFactory, UserFactory
 from tests.signin import flows
+from tests.support.salesforce import oauth_tokens
 
 DEMO_ORG_ID = "00D000000000001EAA"
 ADMIN_ID = "005000000000001AAA"
@@ -253,3 +258,84 @@ def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(clien
     demo = Org.objects.get(sf_org_id=DEMO_ORG_ID)
     switched = client.post(reverse("salesforce:switch"), {"org": demo.pk}, follow=True)
     assert "Demo Org" in switched.content.decode()
+
+
+def _grant(sf, username: str) -> signin.Grant:
+    """A grant as a sign-in by ``username`` at the emulator hands it over."""
+    tokens = oauth_tokens(sf.url, username)
+    org_id, user_id = tokens["id"].rstrip("/").split("/")[-2:]
+    return signin.Grant(
+        login_url=sf.url,
+        instance_url=tokens["instance_url"],
+        sf_org_id=org_id,
+        sf_user_id=user_id,
+        sf_username=username,
+        scopes=tuple(tokens["scope"].split()),
+        issued_at=None,
+        access_token=tokens["access_token"],
+        refresh_token=tokens.get("refresh_token", ""),
+    )
+
+
+def _sign_in_at_once(monkeypatch, arrivals: list[tuple]) -> list[object]:
+    """Run ``salesforce_sign_in`` for each (user, grant) in its own thread,
+    each pausing once it has its membership, so the others arrive meanwhile."""
+    record = signin.audit_record
+
+    def record_then_pause(**kwargs):
+        event = record(**kwargs)
+        if kwargs["action"] in ("org.connected", "member.access_requested"):
+            time.sleep(0.5)
+        return event
+
+    monkeypatch.setattr(signin, "audit_record", record_then_pause)
+    outcomes: list[object] = []
+
+    def arrive(user, grant) -> None:
+        try:
+            result = signin.salesforce_sign_in(user=user, grant=grant, keep_token=True)
+            outcomes.append(result.membership.role)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcomes.append(error)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=arrive, args=pair) for pair in arrivals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_arriving_at_once_at_an_org_without_an_admin_make_one_admin(
+    sf, monkeypatch
+):
+    org = OrgFactory(sf_org_id=DEMO_ORG_ID, login_url=sf.url, instance_url=sf.url)
+    alex = UserFactory(email="admin@demo.example")
+    ivy = UserFactory(email="integration@demo.example")
+
+    outcomes = _sign_in_at_once(
+        monkeypatch,
+        [(alex, _grant(sf, flows.ADMIN)), (ivy, _grant(sf, flows.INTEGRATION))],
+    )
+
+    assert sorted(map(str, outcomes)) == [Role.ADMIN, Role.PENDING]
+    assert org.memberships.filter(role=Role.ADMIN).count() == 1
+    assert org.memberships.filter(role=Role.PENDING).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_signing_in_twice_at_once_gets_one_membership(sf, monkeypatch):
+    org = OrgFactory(sf_org_id=DEMO_ORG_ID, login_url=sf.url, instance_url=sf.url)
+    alex = UserFactory(email="admin@demo.example")
+
+    outcomes = _sign_in_at_once(
+        monkeypatch,
+        [(alex, _grant(sf, flows.ADMIN)), (alex, _grant(sf, flows.ADMIN))],
+    )
+
+    assert outcomes == [Role.ADMIN, Role.ADMIN]
+    assert Membership.objects.get(org=org, user=alex).role == Role.ADMIN
+    assert Connection.objects.filter(org=org).count() == 1
