@@ -189,6 +189,12 @@ class Submission(models.Model):
     def can_retry(self) -> bool:
         return self.status in RETRYABLE
 
+    @property
+    def retry_looks_up(self) -> bool:
+        """Whether Retry looks the activity up instead of sending it: its
+        outcome is unknown and no look-up has settled it yet."""
+        return self.status == Status.UNKNOWN and self.checked_at is None
+
 
 class Attempt(models.Model):
     """One HTTP exchange made to send a submission, as it went over the wire.

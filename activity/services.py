@@ -211,10 +211,32 @@ def _audit(submission: Submission, actor, action: str, detail: str) -> None:
     )
 
 
+def _look_up_now(submission: Submission, actor: AbstractBaseUser) -> Submission:
+    with transaction.atomic():
+        asked = Submission.objects.filter(
+            pk=submission.pk, status=Status.UNKNOWN, checked_at__isnull=True
+        ).update(updated_at=timezone.now())
+        if not asked:
+            raise ValidationError(ERROR_MESSAGES["still_moving"], code="still_moving")
+        _audit(
+            submission,
+            actor,
+            "submission.retry",
+            "Asked for a look-up of an unknown submission for %s; nothing was "
+            "sent." % mask_email(submission.email),
+        )
+        submission_enqueue_reconcile(submission.pk)
+    submission.refresh_from_db()
+    logger.info("Submission %s looked up at user %s's retry", submission.pk, actor.pk)
+    return submission
+
+
 def submission_retry(*, submission: Submission, actor: AbstractBaseUser) -> Submission:
     """Send a failed, deferred or unknown submission again, now.
 
-    A retry of a submission held back by the daily limit also lifts the
+    An unknown submission no look-up has settled yet is looked up instead:
+    the request may have been recorded, and the endpoint has no idempotency
+    key. A retry of a submission held back by the daily limit also lifts the
     hold on its business unit: the send tells at once whether the limit
     still holds, and holds the unit again if it does.
     """
@@ -225,6 +247,8 @@ def submission_retry(*, submission: Submission, actor: AbstractBaseUser) -> Subm
             code="not_retryable",
             params={"status": submission.get_status_display().lower()},
         )
+    if submission.retry_looks_up:
+        return _look_up_now(submission, actor)
     now = timezone.now()
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission.pk, status=previous).update(

@@ -50,6 +50,11 @@ EXPORT_COLUMNS = [
     ("finished_at", "finished_at"),
 ]
 _UNIT_COLUMN = 5
+QUEUED_AGAIN = "Submission %s is queued again."
+LOOKED_UP = (
+    "Submission %s is being looked up in Account Engagement; nothing is sent "
+    "again until that settles."
+)
 # Spreadsheets run cells that start with these as formulas.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -232,12 +237,13 @@ def submit(request: HttpRequest) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _get_submission_for_org(request, pk)
 
+    done = LOOKED_UP if submission.retry_looks_up else QUEUED_AGAIN
     try:
         submission_retry(submission=submission, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Submission %s is queued again." % submission.pk)
+        messages.success(request, done % submission.pk)
     return redirect("activity:detail", pk=submission.pk)
 
 

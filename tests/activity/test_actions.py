@@ -2,10 +2,13 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from activity.models import Submission
+from activity.models import Attempt, Submission
+from salesforce.client import SalesforceClient
 from salesforce.models import AuditEvent
-from tests.activity.helpers import make_rows, submit
+from tests.activity.conftest import EXTENSION, MARKETING_UNIT, TYPE
+from tests.activity.helpers import DEFAULT_DATE, make_rows, submit
 from tests.support.worker import wait_for
 
 
@@ -37,6 +40,43 @@ def test_an_admin_retries_a_failed_submission_once_the_cause_is_fixed(
     assert event.actor == admin_user
     assert event.target == "Submission %s" % submission.pk
     assert "j***@example.com" in event.detail
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_retry_of_an_unknown_submission_not_yet_looked_up_looks_it_up_and_sends_none(
+    celery_worker_process, live_setup, admin_client, sf
+):
+    # Account Engagement recorded the activity, but its answer was lost.
+    with SalesforceClient.for_org(live_setup["org"]) as client:
+        client.submit_external_activity(
+            business_unit_id=MARKETING_UNIT,
+            extension=EXTENSION,
+            activity_type=TYPE,
+            email="jane@example.com",
+            value="Spring webinar",
+            activity_date=DEFAULT_DATE,
+        )
+    [row] = make_rows(live_setup, 1, status="unknown", email="jane@example.com")
+    Attempt.objects.create(
+        submission=row,
+        number=1,
+        finished_at=timezone.now(),
+        error_class="OutcomeUnknown",
+    )
+    path = "/submissions/%s/" % row.pk
+    assert "sends nothing" in admin_client.get(path).content.decode()
+
+    response = admin_client.post(path + "retry/", follow=True)
+
+    assert "being looked up in Account Engagement" in response.content.decode()
+    _status_becomes(row, "succeeded")
+    row.refresh_from_db()
+    assert "Account Engagement has the activity" in row.reason
+    assert row.attempts.count() == 1
+    assert sf.stats()["pardot_posts"] == 1
+    event = AuditEvent.objects.get(action="submission.retry")
+    assert "nothing was sent" in event.detail
 
 
 @pytest.mark.worker
