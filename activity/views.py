@@ -69,7 +69,8 @@ def history(request: HttpRequest) -> HttpResponse:
     filters = SubmissionFilter(
         request.GET, queryset=submission_history(request.org), request=request
     )
-    queryset = filters.qs if filters.is_valid() else submission_history(request.org)
+    # An invalid filter shows its errors and no rows, never the whole log.
+    queryset = filters.qs if filters.is_valid() else filters.queryset.none()
     page = history_page(
         queryset, before=request.GET.get("before"), after=request.GET.get("after")
     )
@@ -161,7 +162,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     filters = SubmissionFilter(
         request.GET, queryset=submission_history(request.org), request=request
     )
-    queryset = filters.qs if filters.is_valid() else submission_history(request.org)
+    # An invalid filter shows its errors and no rows, never the whole log.
+    queryset = filters.qs if filters.is_valid() else filters.queryset.none()
 
     units = BusinessUnit.objects.filter(org=request.org).values_list("pk", "name")
 

@@ -112,6 +112,29 @@ def test_filters_are_read_from_the_url(support_client, mirror):
     assert count(activity_type=mirror["activity_type"].pk, source="api") == 0
 
 
+def test_an_invalid_filter_shows_its_error_and_no_rows(support_client, mirror):
+    make_rows(mirror, 3)
+
+    response = support_client.get(URL, {"status": "lost", "value": "Spring"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<tr id=") == 0
+    assert "Select a valid choice" in html
+    assert "No submissions match these filters" in html
+
+
+def test_an_invalid_filter_exports_no_rows(support_client, mirror, other_org_row):
+    make_rows(mirror, 3)
+    other_unit = other_org_row.business_unit
+
+    text = _export(support_client, business_unit=other_unit.pk)
+
+    lines = text.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("id,created_at,status,reason")
+
+
 def test_the_date_range_is_whole_utc_days(support_client, mirror):
     _spread(make_rows(mirror, 5), step=timedelta(days=1))
 
