@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
-from salesforce import exchanges, tokens
+from salesforce import exchanges, tokens, wire
 from salesforce.errors import (
     AccessDenied,
     OutcomeUnknown,
@@ -166,7 +166,7 @@ class SalesforceClient:
         response, exchange = self._authorized(
             REST, "POST", self._sobject_url(sobject), json_body=fields, about=about
         )
-        payload = _json_or_none(response)
+        payload = wire.json_or_none(response.text)
         new_id = payload.get("id") if isinstance(payload, dict) else None
         if not new_id:
             raise OutcomeUnknown(
@@ -286,7 +286,7 @@ class SalesforceClient:
         self, method: str, url: str, business_unit_id: str, **kwargs: Any
     ) -> tuple[requests.Response, Exchange]:
         headers = {"Pardot-Business-Unit-Id": business_unit_id}
-        kwargs["about"] = {**kwargs.get("about", {}), "host": _host(url)}
+        kwargs["about"] = {**kwargs.get("about", {}), "host": wire.host(url)}
         return self._authorized(PARDOT, method, url, headers=headers, **kwargs)
 
     def _authorized(
@@ -365,7 +365,7 @@ class SalesforceClient:
                 prepared.url, {}, False, None, None
             )
             response = self.http.send(
-                prepared, timeout=_timeouts(), allow_redirects=False, **environment
+                prepared, timeout=wire.timeouts(), allow_redirects=False, **environment
             )
             text = response.text
         except requests.RequestException as error:
@@ -402,7 +402,7 @@ class SalesforceClient:
         method: str,
         url: str,
     ) -> SalesforceError:
-        failure = network_error(error, host=_host(url), exchange=exchange)
+        failure = network_error(error, host=wire.host(url), exchange=exchange)
         exchange.error_class = type(failure).__name__
         logger.warning(
             "%s %s got no answer (org %s, connection %s): %s",
@@ -478,7 +478,7 @@ class SalesforceClient:
         if next_url:
             absolute = urljoin(self._pardot_url(), next_url)
             # The token goes only to the host it is meant for.
-            if _host(absolute) == _host(self._pardot_url()):
+            if wire.host(absolute) == wire.host(self._pardot_url()):
                 return absolute, None
         token = payload.get("nextPageToken")
         if token:
@@ -501,28 +501,13 @@ def _new_session() -> requests.Session:
     return session
 
 
-def _timeouts() -> tuple[float, float]:
-    return (settings.SALESFORCE_CONNECT_TIMEOUT, settings.SALESFORCE_READ_TIMEOUT)
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
-
-
 def _sobject_in(soql: str) -> str:
     match = re.search(r"\bFROM\s+(\w+)", soql, re.I)
     return match.group(1) if match else ""
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json() if response.content else None
-    except ValueError:
-        return None
-
-
 def _json_object(response: requests.Response, exchange: Exchange) -> dict:
-    payload = _json_or_none(response)
+    payload = wire.json_or_none(response.text)
     if not isinstance(payload, dict):
         raise TransientError(
             "Salesforce answered HTTP %s with a body that is not a JSON object."

@@ -10,13 +10,13 @@ it: a marketing admin reads these sentences on the submission and setup pages.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
+from salesforce import wire
 from salesforce.errors import (
     AccessDenied,
     ConcurrencyLimited,
@@ -214,7 +214,7 @@ def pardot_error(
 ) -> SalesforceError:
     """The error for an Account Engagement answer with a 4xx or 5xx status."""
     about = about or {}
-    payload = _json(body)
+    payload = wire.json_or_none(body)
     code = payload.get("code") if isinstance(payload, dict) else None
     code = code if isinstance(code, int) and not isinstance(code, bool) else None
     message = payload.get("message", "") if isinstance(payload, dict) else ""
@@ -293,19 +293,12 @@ def _never_left(error: requests.RequestException) -> bool:
 
 
 def _rest_error_list(body: str) -> list[dict]:
-    payload = _json(body)
+    payload = wire.json_or_none(body)
     if isinstance(payload, dict):
         payload = [payload]
     if not isinstance(payload, list):
         return []
     return [e for e in payload if isinstance(e, dict)]
-
-
-def _json(body: str) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
 
 
 def _status_words(status: int) -> str:

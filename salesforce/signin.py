@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from allauth.socialaccount.providers.base import ProviderException
@@ -47,6 +47,7 @@ from salesforce.models import (
     OrgType,
     Role,
 )
+from salesforce.wire import issued_at as _issued_at
 
 logger = logging.getLogger(__name__)
 
@@ -215,13 +216,6 @@ def _checked_instance_url(url: object, login_url: str) -> str:
             "Please sign in again."
         )
     return origin
-
-
-def _issued_at(value: object) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(str(value)) / 1000, tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 def missing_scopes(scopes: Iterable[str]) -> list[str]:

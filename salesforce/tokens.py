@@ -17,19 +17,18 @@ whose holder died runs out after the token call's timeouts.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from salesforce import exchanges, hosts
+from salesforce import exchanges, hosts, wire
 from salesforce.errors import (
     AccessDenied,
     RefreshTokenRevoked,
@@ -170,7 +169,7 @@ def _claim(connection_id: int) -> datetime | None:
     """Claim the right to refresh the connection's token; when the claim
     runs out, or None if another caller holds it."""
     now = timezone.now()
-    until = now + timedelta(seconds=sum(_timeouts()) + CLAIM_MARGIN_SECONDS)
+    until = now + timedelta(seconds=sum(wire.timeouts()) + CLAIM_MARGIN_SECONDS)
     free = Q(refreshing_until__isnull=True) | Q(refreshing_until__lt=now)
     claimed = Connection.objects.filter(free, pk=connection_id).update(
         refreshing_until=until
@@ -238,7 +237,7 @@ def _checked_instance(
     checked = hosts.checked_instance_url(named, origin)
     if checked is not None:
         return {**payload, "instance_url": checked}
-    host = urlsplit(str(named)).netloc
+    host = wire.host(str(named))
     logger.error(
         "The token endpoint named %s as the instance of connection %s (org %s), "
         "which is not a Salesforce host; the new token was not stored",
@@ -270,11 +269,13 @@ def _post(
         "POST", url, headers, urlencode(form), scrub, timezone.now()
     )
     try:
-        response = requests.post(url, data=form, headers=headers, timeout=_timeouts())
+        response = requests.post(
+            url, data=form, headers=headers, timeout=wire.timeouts()
+        )
         text = response.text
     except requests.RequestException as error:
         exchanges.finish(exchange, scrub, started)
-        failure = network_error(error, host=_host(url), exchange=exchange)
+        failure = network_error(error, host=wire.host(url), exchange=exchange)
         # An unanswered token call is worth trying again: at worst it issued
         # an access token nobody uses (or, where the connected app rotates
         # refresh tokens, spent this one, which the next try then reports as
@@ -289,7 +290,7 @@ def _post(
             failure.message,
         )
         raise failure from None
-    payload = _json(text)
+    payload = wire.json_or_none(text)
     if isinstance(payload, dict):
         # New secrets in the answer are cut out of the record too.
         scrub = exchanges.Scrubber(
@@ -394,7 +395,7 @@ def _store(row: Connection, payload: dict, claim: datetime) -> None:
         "refresh_token": payload.get("refresh_token") or row.refresh_token,
         "instance_url": row.instance_url,
         "scopes": str(payload.get("scope") or "") or row.scopes,
-        "issued_at": _issued_at(payload.get("issued_at")) or now,
+        "issued_at": wire.issued_at(payload.get("issued_at")) or now,
         "last_refresh_at": now,
         "last_error": "",
     }
@@ -415,11 +416,11 @@ def _copy(row: Connection, connection: Connection) -> None:
 def _revoke(connection: Connection, kind: str, token: str) -> bool:
     url = login_url(connection) + REVOKE_PATH
     try:
-        response = requests.post(url, data={"token": token}, timeout=_timeouts())
+        response = requests.post(url, data={"token": token}, timeout=wire.timeouts())
     except requests.RequestException as error:
         logger.warning(
             "Could not reach %s to revoke the %s token of connection %s (org %s): %s",
-            _host(url),
+            wire.host(url),
             kind,
             connection.pk,
             connection.org_id,
@@ -434,7 +435,7 @@ def _revoke(connection: Connection, kind: str, token: str) -> bool:
             connection.org_id,
         )
         return True
-    payload = _json(response.text)
+    payload = wire.json_or_none(response.text)
     code = payload.get("error") if isinstance(payload, dict) else ""
     logger.warning(
         "Salesforce refused to revoke the %s token of connection %s (org %s): "
@@ -446,26 +447,3 @@ def _revoke(connection: Connection, kind: str, token: str) -> bool:
         code or "",
     )
     return False
-
-
-def _issued_at(value: object) -> datetime | None:
-    """``issued_at`` is a string of milliseconds since the epoch."""
-    try:
-        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-def _json(text: str) -> object:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
-
-
-def _timeouts() -> tuple[float, float]:
-    return (settings.SALESFORCE_CONNECT_TIMEOUT, settings.SALESFORCE_READ_TIMEOUT)
