@@ -11,12 +11,14 @@ Salesforce is only ever called from tasks; these rows are how the views and
 the workers talk to each other.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from setup_wizard.wording import change_sentence
+from setup_wizard.wording import CHECK_STALLED, change_sentence
 
 
 class SetupRun(models.Model):
@@ -195,6 +197,10 @@ class RecordProgress(models.Model):
 class Check(models.Model):
     """A read-only look at the org, done by a worker, shown by the page."""
 
+    #: Longer than any check takes with its retries: one waiting or working
+    #: past this lost its task and is offered again.
+    PATIENCE = timedelta(minutes=3)
+
     class Kind(models.TextChoices):
         PREFLIGHT = "preflight", "Connection check"
         EXTENSION_LOOKUP = "extension_lookup", "API name look-up"
@@ -247,3 +253,21 @@ class Check(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def is_stale(self) -> bool:
+        """Not finished, and nothing moved for longer than any check takes."""
+        if self.is_final:
+            return False
+        moved = self.started_at or self.created_at
+        return moved < timezone.now() - self.PATIENCE
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more will come of it: the page stops polling."""
+        return self.is_final or self.is_stale
+
+    @property
+    def problem(self) -> str:
+        """Why there is no result, for a failed or stale check."""
+        return CHECK_STALLED if self.is_stale else self.reason

@@ -1,6 +1,7 @@
 """Reads that need some thought: the plan of a run, the health of a setup,
 the extensions matrix."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,7 +47,8 @@ def extension_state(run: SetupRun) -> tuple[str, Check | None]:
 
     One of: empty, adopting, known (the console set it up before), checking,
     free (not in Salesforce), taken (in Salesforce: adopt it or rename), and
-    unchecked (the look-up failed; creating still refuses a duplicate).
+    unchecked (the look-up failed or never ran; creating still refuses a
+    duplicate).
     """
     name = run.extension_api_name
     if not name:
@@ -59,7 +61,7 @@ def extension_state(run: SetupRun) -> tuple[str, Check | None]:
     check = Check.objects.filter(
         run=run, kind=Check.Kind.EXTENSION_LOOKUP, subject__iexact=name
     ).first()
-    if check is None or check.state == Check.State.FAILED:
+    if check is None or check.state == Check.State.FAILED or check.is_stale:
         return "unchecked", check
     if not check.is_final:
         return "checking", check
@@ -213,6 +215,23 @@ def run_is_stalled(run: SetupRun, after: timedelta) -> bool:
     moments = [run.started_at]
     for started, finished in run.records.values_list("started_at", "finished_at"):
         moments += [started, finished]
+    return _still_since(moments, after)
+
+
+def stalled_changes(org: Org, after: timedelta) -> set[int]:
+    """Ids of the org's running changes stalled as ``run_is_stalled`` says."""
+    runs = SetupRun.objects.filter(
+        org=org, kind=SetupRun.Kind.CHANGE, status=SetupRun.Status.RUNNING
+    )
+    moments = {pk: [started] for pk, started in runs.values_list("pk", "started_at")}
+    records = RecordProgress.objects.filter(run__in=list(moments))
+    rows = records.values_list("run_id", "started_at", "finished_at")
+    for run_id, started, finished in rows:
+        moments[run_id] += [started, finished]
+    return {pk for pk, seen in moments.items() if _still_since(seen, after)}
+
+
+def _still_since(moments: list, after: timedelta) -> bool:
     latest = max((m for m in moments if m), default=None)
     return latest is not None and latest < timezone.now() - after
 
@@ -251,18 +270,23 @@ def recent_changes(org: Org, limit: int = 8) -> QuerySet[RecordProgress]:
 
 @dataclass
 class MatrixRow:
+    """Each change marker is "" (none), "working" or "stalled"."""
+
     extension: Extension
-    extension_pending: bool
-    #: (activity type, a change is on its way)
-    types: list[tuple[ActivityType, bool]]
-    #: (business unit, its assignment or None, a change is on its way)
-    cells: list[tuple[BusinessUnit, Assignment | None, bool]]
+    extension_pending: str
+    #: (activity type, its change marker)
+    types: list[tuple[ActivityType, str]]
+    #: (business unit, its assignment or None, its change marker)
+    cells: list[tuple[BusinessUnit, Assignment | None, str]]
     unassigned: int = 0
 
 
-def extension_matrix(org: Org) -> tuple[list[BusinessUnit], list[MatrixRow]]:
+def extension_matrix(
+    org: Org, stalled: Collection[int] = ()
+) -> tuple[list[BusinessUnit], list[MatrixRow]]:
     """The org's extensions with their types and, per business unit, the
-    assignment if there is one; with the changes still on their way."""
+    assignment if there is one; with the changes still on their way, those
+    of the ``stalled`` runs marked so."""
     units = list(BusinessUnit.objects.filter(org=org))
     extensions = Extension.objects.filter(org=org).prefetch_related(
         Prefetch("activity_types", queryset=ActivityType.objects.order_by("label")),
@@ -271,14 +295,17 @@ def extension_matrix(org: Org) -> tuple[list[BusinessUnit], list[MatrixRow]]:
         ),
     )
     pending = {
-        (p.run.extension_id, p.kind, p.api_name.lower()) for p in pending_changes(org)
+        (p.run.extension_id, p.kind, p.api_name.lower()): (
+            "stalled" if p.run_id in stalled else "working"
+        )
+        for p in pending_changes(org)
     }
     rows = []
     for extension in extensions:
         by_unit = {a.business_unit_id: a for a in extension.assignments.all()}
 
-        def waiting(kind: str, name: str, pk: int = extension.pk) -> bool:
-            return (pk, kind, name.lower()) in pending
+        def waiting(kind: str, name: str, pk: int = extension.pk) -> str:
+            return pending.get((pk, kind, name.lower()), "")
 
         cells = [
             (unit, by_unit.get(unit.pk), waiting(Kind.ASSIGNMENT, unit.sf_id))

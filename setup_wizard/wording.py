@@ -1,4 +1,5 @@
-"""How a planned or running change to one Salesforce record is described."""
+"""How a planned or running change to one Salesforce record is described,
+and what the pages say when its work never ran."""
 
 KIND_NOUNS = {
     "extension": "extension",
@@ -23,3 +24,14 @@ def change_sentence(kind: str, action: str, label: str, api_name: str) -> str:
         return ASSIGNMENT_SENTENCES[action] % label
     shown = "%s (%s)" % (label, api_name) if label and label != api_name else api_name
     return RECORD_SENTENCES[action] % (KIND_NOUNS[kind], shown)
+
+
+QUEUE_DOWN = "The task queue is not answering; try again in a minute."
+CHECK_STALLED = (
+    "This check has not finished after several minutes, so the task queue or "
+    "its workers may not be answering. Try again in a minute."
+)
+CHANGE_STALLED = (
+    "Nothing has moved for several minutes, longer than any Salesforce call "
+    "takes, so the task queue or its workers may not be answering."
+)

@@ -12,15 +12,16 @@ from salesforce.audit import audit_record
 from salesforce.client import SalesforceClient
 from salesforce.errors import RefreshTokenRevoked, SalesforceError
 from salesforce.models import AuditEvent, Extension, Org
-from setup_wizard import alignment, inspection
+from setup_wizard import alignment, inspection, queueing
 from setup_wizard.models import Check, SetupRun
+from setup_wizard.wording import QUEUE_DOWN
 
 logger = logging.getLogger(__name__)
 
 Outcome = AuditEvent.Outcome
 
 #: A check waiting or working for longer than this is not waited for again.
-CHECK_PATIENCE = timedelta(minutes=3)
+CHECK_PATIENCE = Check.PATIENCE
 DRIFT_KEPT_FOR = timedelta(days=14)
 
 
@@ -47,14 +48,23 @@ def check_start(
     check = Check.objects.create(
         org=org, kind=kind, run=run, subject=subject, requested_by=actor
     )
-    _enqueue_check(check.pk)
+    _enqueue_check(check)
     return check
 
 
-def _enqueue_check(check_id: int) -> None:
+def _enqueue_check(check: Check) -> None:
     from setup_wizard.tasks import perform_check
 
-    transaction.on_commit(lambda: perform_check.delay(check_id))
+    queueing.enqueue(
+        perform_check, check.pk, org_id=check.org_id, on_failure=_check_unqueued
+    )
+
+
+def _check_unqueued(check_id: int) -> None:
+    """A check the broker did not take: failed, so the page offers it again."""
+    Check.objects.filter(pk=check_id, state=Check.State.WAITING).update(
+        state=Check.State.FAILED, reason=QUEUE_DOWN, finished_at=timezone.now()
+    )
 
 
 def check_claim(*, check_id: int, task_id: str) -> Check | None:

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from salesforce.audit import audit_record
 from salesforce.models import AuditEvent, Extension, Org
-from setup_wizard import selectors
+from setup_wizard import queueing, selectors
 from setup_wizard.models import Check, RecordProgress, SetupRun
 from setup_wizard.services.checks import check_start
+from setup_wizard.wording import QUEUE_DOWN
 
 Outcome = AuditEvent.Outcome
 Kind = RecordProgress.Kind
@@ -301,13 +302,29 @@ def run_advance(*, run_id: int) -> None:
         if waiting is None:
             _run_finish(run, SetupRun.Status.SUCCEEDED)
             return
-        _enqueue_record(waiting.pk)
+        _enqueue_record(waiting.pk, run.org_id)
 
 
-def _enqueue_record(record_id: int) -> None:
+def _enqueue_record(record_id: int, org_id: int) -> None:
     from setup_wizard.tasks import apply_record
 
-    transaction.on_commit(lambda: apply_record.delay(record_id))
+    queueing.enqueue(
+        apply_record, record_id, org_id=org_id, on_failure=_record_unqueued
+    )
+
+
+def _record_unqueued(record_id: int) -> None:
+    """A row the broker did not take: failed, which stops its run for Retry."""
+    rows = RecordProgress.objects.filter(pk=record_id, state=State.WAITING)
+    run_id = rows.values_list("run_id", flat=True).first()
+    failed = rows.update(
+        state=State.FAILED,
+        reason=QUEUE_DOWN,
+        pending_key=None,
+        finished_at=timezone.now(),
+    )
+    if failed:
+        run_advance(run_id=run_id)
 
 
 def _run_finish(run: SetupRun, status: str) -> None:

@@ -12,13 +12,15 @@ from salesforce.models import ActivityType, Assignment, Extension
 from setup_wizard import naming, selectors, services
 from setup_wizard.forms import AddActivityTypeForm, AssignForm
 from setup_wizard.views.common import partial_or_page, polling_status
+from setup_wizard.wording import CHANGE_STALLED
 
 TEMPLATE = "setup_wizard/extensions.html"
 ALREADY_PENDING = "A change to %s is already on its way; wait for it to finish."
 
 
 def _render(request: HttpRequest, bound: dict | None = None, status: int = 200):
-    units, rows = selectors.extension_matrix(request.org)
+    stalled = selectors.stalled_changes(request.org, services.STALLED_AFTER)
+    units, rows = selectors.extension_matrix(request.org, stalled)
     bound = bound or {}
     for row in rows:
         pk = row.extension.pk
@@ -28,13 +30,17 @@ def _render(request: HttpRequest, bound: dict | None = None, status: int = 200):
         row.assign_form = bound.get(("assign", pk)) or AssignForm(
             extension=row.extension, prefix="assign-%s" % pk
         )
-    pending = selectors.pending_changes(request.org).exists()
+    # A stalled change is not waited for: its Retry button is shown instead.
+    moving = selectors.pending_changes(request.org).exclude(run_id__in=stalled)
+    pending = moving.exists()
     ctx = {
         "org": request.org,
         "units": units,
         "rows": rows,
         "pending": pending,
         "recent": selectors.recent_changes(request.org),
+        "stalled": stalled,
+        "stalled_sentence": CHANGE_STALLED,
     }
     template = partial_or_page(request, TEMPLATE, "matrix")
     if request.htmx and status == 200:

@@ -22,6 +22,7 @@ from setup_wizard.views.common import (
     run_url,
     wizard_steps,
 )
+from setup_wizard.wording import CHANGE_STALLED
 
 Step = SetupRun.Step
 
@@ -345,14 +346,17 @@ def progress(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.is_draft and request.membership.is_admin and not request.htmx:
         return redirect(run_url(run))
 
+    stalled = selectors.run_is_stalled(run, services.STALLED_AFTER)
     ctx = {
         "run": run,
         "records": run.records.all(),
         "progress": selectors.run_progress(run),
-        "stalled": selectors.run_is_stalled(run, services.STALLED_AFTER),
+        "stalled": stalled,
+        "stalled_sentence": CHANGE_STALLED,
     }
     template = partial_or_page(request, "setup_wizard/progress.html", "progress")
-    final = run.status != SetupRun.Status.RUNNING
+    # A stalled run is not waited for: its Retry button is shown instead.
+    final = run.status != SetupRun.Status.RUNNING or stalled
     return render(request, template, ctx, status=polling_status(request, final))
 
 
@@ -413,7 +417,7 @@ def check_status(request: HttpRequest, check_id: int) -> HttpResponse:
         request,
         CHECK_PARTIALS[check.kind],
         ctx,
-        status=polling_status(request, check.is_final),
+        status=polling_status(request, check.is_settled),
     )
     if _moves_on(check, ctx.get("state")):
         response["HX-Redirect"] = reverse("setup_wizard:types", args=[check.run.pk])
