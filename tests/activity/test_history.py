@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from activity.models import Attempt, Submission
 from activity.selectors import cursor_for, history_page
 from tests.activity.conftest import mirror_setup
-from tests.activity.helpers import make_rows
-from tests.factories import ConnectionFactory, MembershipFactory, OrgFactory
+from tests.activity.helpers import make_rows, submit
+from tests.factories import MembershipFactory, OrgFactory
+from tests.support.worker import wait_for
 
 URL = "/submissions/"
 START = datetime(2026, 4, 1, tzinfo=UTC)
@@ -239,18 +240,38 @@ def test_the_export_streams_the_current_filter_as_csv(support_client, mirror):
     assert "'=HYPERLINK(1)" in text
 
 
-def test_the_export_never_holds_a_token(support_client, mirror):
-    connection_row = ConnectionFactory(org=mirror["org"])
-    [row] = make_rows(mirror, 1)
-    Attempt.objects.create(
-        submission=row,
-        number=1,
-        request_headers={"Authorization": "Bearer [redacted]"},
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_tokens_salesforce_echoes_in_a_refusal_never_reach_the_export_or_the_page(
+    celery_worker_process, live_setup, admin_client, sf
+):
+    sending_connection = live_setup["org"].execution_connection
+    refused = sending_connection.access_token
+    refresh = sending_connection.refresh_token
+    # The refusal names the token it refused, before and after a refresh.
+    message = "Session %s (renew with %s) is invalid" % (refused, refresh)
+    sf.add_fault(
+        method="POST",
+        path="/api/v5/external-activities",
+        status=401,
+        body={"code": 184, "message": message},
+        count=2,
     )
+    row = submit(live_setup)
+    wait_for(lambda: Submission.objects.filter(pk=row.pk, status="failed").exists())
+    sending_connection.refresh_from_db()
+    secrets = [refused, refresh, sending_connection.access_token]
+    assert refused != sending_connection.access_token
 
-    text = _export(support_client)
+    page = admin_client.get("/submissions/%s/" % row.pk).content.decode()
+    text = _export(admin_client)
 
-    assert connection_row.access_token not in text
+    assert "HTTP 401" in page and 'id="attempt-2"' in page
+    assert "is invalid" in page and "[redacted]" in page
+    assert str(row.pk) in text.splitlines()[1]
+    for secret in secrets:
+        assert secret not in page
+        assert secret not in text
     assert "Bearer" not in text
 
 
