@@ -7,9 +7,11 @@
   the user, the instance and the granted scopes.
 - ``ConsoleSalesforceProvider`` reads the login host choice from the posted
   sign-in form and ignores scopes and parameters from the query string.
-- ``ConsoleSocialAccountAdapter`` finishes "connect integration user" and
-  "reconnect" round trips without signing anyone in or out, and turns every
-  failed sign-in into a sentence on the sign-in page.
+- ``ConsoleSocialAccountAdapter`` finishes "connect integration user",
+  "reconnect" and "add another Salesforce org" round trips without signing
+  anyone in or out, refuses a new Salesforce login whose email address
+  someone here already has, and turns every failed sign-in into a sentence on
+  the sign-in page.
 - ``ConsoleAccountAdapter`` closes sign-up except through an invitation,
   records the Salesforce sign-in once the person is signed in, and drops
   session-only tokens at sign-out.
@@ -54,6 +56,7 @@ logger = logging.getLogger(__name__)
 PURPOSE_LOGIN = "login"
 PURPOSE_INTEGRATION = "integration"
 PURPOSE_RECONNECT = "reconnect"
+PURPOSE_ADD_ORG = "add_org"
 
 _OAUTH_ERROR_CODE = re.compile(r"""["']error["']\s*:\s*["']([a-zA-Z_]{1,60})["']""")
 _ERROR_WORD = re.compile(r"[A-Za-z_]{1,60}")
@@ -79,10 +82,13 @@ SIGN_IN_ERRORS = {
     "your Salesforce user may use the connected app, then try again.",
     "unknown": "The sign-in with Salesforce did not complete. Please try again.",
     "local_account": "%(email)s already has an email-and-password account here. "
-    "Sign in with your email and password instead.",
-    "unverified_email": "%(email)s already belongs to someone here, and "
-    "Salesforce has not confirmed that this login owns it. Verify the address in "
-    "your Salesforce settings, then sign in again.",
+    "Sign in with your email and password instead; to use this Salesforce login "
+    "too, choose Add another Salesforce org under Settings once you are in.",
+    "known_email": "%(email)s already belongs to someone here. If that is you, "
+    "sign in first the way you usually do, then choose Add another Salesforce "
+    "org under Settings to add this Salesforce login.",
+    "login_taken": "The Salesforce login %(login)s is how someone else signs in "
+    "here, so it cannot be added to your account.",
     "not_admin": "Only an admin of the org can connect Salesforce users to it.",
 }
 SIGNED_IN_MESSAGES = {
@@ -186,6 +192,25 @@ def salesforce_authorization(
     )
 
 
+def salesforce_add_org(
+    request: HttpRequest, *, login_url: str, keep_token: bool
+) -> HttpResponse:
+    """Start an OAuth round trip that adds another Salesforce login (in
+    another org) to the signed-in person, who then joins that org."""
+    provider = get_social_adapter(request).get_provider(request, "salesforce")
+    auth_params = provider.get_auth_params()
+    auth_params["prompt"] = "login"
+    return provider.redirect(
+        request,
+        AuthProcess.CONNECT,
+        next_url=reverse("salesforce:settings"),
+        purpose=PURPOSE_ADD_ORG,
+        login_url=login_url,
+        keep_token=keep_token,
+        auth_params=auth_params,
+    )
+
+
 def grant_of(sociallogin: SocialLogin) -> signin.Grant:
     token = sociallogin.token
     return signin.Grant.from_facts(
@@ -213,12 +238,14 @@ class ConsoleSocialAccountAdapter(DefaultSocialAccountAdapter):
         purpose = sociallogin.state.get("purpose")
         if purpose in (PURPOSE_INTEGRATION, PURPOSE_RECONNECT):
             raise ImmediateHttpResponse(_finish_connect(request, sociallogin))
+        if purpose == PURPOSE_ADD_ORG:
+            raise ImmediateHttpResponse(_finish_add_org(request, sociallogin))
         if purpose != PURPOSE_LOGIN:
             raise ImmediateHttpResponse(
                 _refuse(request, sociallogin, SIGN_IN_ERRORS["expired"])
             )
         if not sociallogin.is_existing and sociallogin.user.email:
-            _link_or_refuse_known_email(request, sociallogin)
+            _refuse_known_email(request, sociallogin)
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
@@ -315,6 +342,21 @@ def _finish_connect(request: HttpRequest, sociallogin: SocialLogin) -> HttpRespo
     return target
 
 
+def _finish_add_org(request: HttpRequest, sociallogin: SocialLogin) -> HttpResponse:
+    target = HttpResponseRedirect(reverse("salesforce:settings"))
+    if not request.user.is_authenticated:
+        return _refuse(request, sociallogin, SIGN_IN_ERRORS["expired"])
+    if sociallogin.is_existing and sociallogin.user != request.user:
+        words = {"login": grant_of(sociallogin).sf_username}
+        return _refuse(
+            request, sociallogin, SIGN_IN_ERRORS["login_taken"] % words, target
+        )
+    if not sociallogin.is_existing:
+        sociallogin.connect(request, request.user)
+    _finish_sign_in(request, request.user, sociallogin)
+    return target
+
+
 def _refuse(
     request: HttpRequest,
     sociallogin: SocialLogin,
@@ -337,14 +379,13 @@ def _admin_membership(request: HttpRequest, org_id) -> Membership | None:
     )
 
 
-def _link_or_refuse_known_email(request: HttpRequest, sociallogin) -> None:
-    """A new Salesforce login whose email address someone here already has.
+def _refuse_known_email(request: HttpRequest, sociallogin) -> None:
+    """Refuse a new Salesforce login whose email address someone here has.
 
-    The same person often has logins in several orgs (production and
-    sandbox) under one address: when the address belongs to someone who only
-    ever signed in with Salesforce, and Salesforce says it is verified, the
-    new login joins that person. An email-and-password account is never taken
-    over this way.
+    A login never joins an existing person by its address alone: whoever
+    controls a Salesforce login with that address, in any org, would get
+    that person's roles in every other org. The person signs in first and
+    adds the login themselves with "Add another Salesforce org".
     """
     email = sociallogin.user.email
     owners = list(get_user_model().objects.filter(email__iexact=email)) or [
@@ -355,18 +396,8 @@ def _link_or_refuse_known_email(request: HttpRequest, sociallogin) -> None:
     ]
     if not owners:
         return
-    owner = owners[0]
-    verified = any(
-        a.verified and a.email.lower() == email.lower()
-        for a in sociallogin.email_addresses
-    )
-    if owner.has_usable_password():
-        message = SIGN_IN_ERRORS["local_account"]
-    elif not verified or len(owners) > 1:
-        message = SIGN_IN_ERRORS["unverified_email"]
-    else:
-        sociallogin.connect(request, owner)
-        return
+    has_password = any(owner.has_usable_password() for owner in owners)
+    message = SIGN_IN_ERRORS["local_account" if has_password else "known_email"]
     raise ImmediateHttpResponse(
         _refuse(request, sociallogin, message % {"email": email})
     )

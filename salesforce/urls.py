@@ -7,6 +7,7 @@ app_name = "salesforce"
 urlpatterns = [
     path("", views.org_settings, name="settings"),
     path("switch/", views.switch, name="switch"),
+    path("orgs/add/", views.org_add, name="add_org"),
     path(
         "account-engagement/",
         views.account_engagement_host,

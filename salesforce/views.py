@@ -25,6 +25,7 @@ from salesforce.access import (
 from salesforce.adapters import (
     PURPOSE_INTEGRATION,
     PURPOSE_RECONNECT,
+    salesforce_add_org,
     salesforce_authorization,
 )
 from salesforce.connections import (
@@ -33,7 +34,12 @@ from salesforce.connections import (
     connection_make_execution,
     org_set_account_engagement_url,
 )
-from salesforce.forms import AccountEngagementHostForm, InvitationForm, MemberRoleForm
+from salesforce.forms import (
+    AccountEngagementHostForm,
+    InvitationForm,
+    MemberRoleForm,
+    SalesforceSignInForm,
+)
 from salesforce.members import (
     MembershipRefused,
     invitation_create,
@@ -176,6 +182,22 @@ def integration_connect(request: HttpRequest) -> HttpResponse:
         purpose=PURPOSE_INTEGRATION,
         login_url=signin.org_login_url(request.org),
     )
+
+
+@member_required
+def org_add(request: HttpRequest) -> HttpResponse:
+    """Add another Salesforce login of the signed-in person, such as their
+    sandbox's, and with it a membership in that login's org."""
+    posted = request.method == "POST"
+    form = SalesforceSignInForm(request.POST if posted else None)
+    if posted and form.is_valid():
+        keep_token = not form.cleaned_data["forget_token"]
+        return salesforce_add_org(
+            request, login_url=form.login_url, keep_token=keep_token
+        )
+
+    ctx = {"form": form}
+    return render(request, "salesforce/add_org.html", ctx)
 
 
 @admin_required

@@ -255,3 +255,20 @@ def test_token_and_userinfo_calls_go_to_the_chosen_my_domain(
     assert connection.instance_url == "https://" + host
     assert connection.issued_at.year == 2024
     assert not SocialToken.objects.exists()
+
+
+def test_adding_another_org_offers_the_same_login_hosts(admin_client, choice_offered):
+    page = admin_client.get(reverse("salesforce:add_org")).content.decode()
+    refused = admin_client.post(
+        reverse("salesforce:add_org"),
+        {"environment": "my_domain", "my_domain": "evil.example.com"},
+    )
+
+    start = admin_client.post(reverse("salesforce:add_org"), {"environment": "sandbox"})
+
+    assert 'value="sandbox"' in page
+    assert refused.status_code == 200
+    assert "is not a Salesforce My Domain host" in refused.content.decode()
+    _assert_authorize_request(admin_client, start["Location"], "test.salesforce.com")
+    state = _stashed_state(admin_client, flows.query(start["Location"])["state"])
+    assert state["process"] == "connect"

@@ -7,6 +7,7 @@ import time
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.db import connection as db
+from django.test import Client
 from django.urls import reverse
 
 from salesforce import signin
@@ -230,9 +231,8 @@ def test_a_salesforce_user_whose_email_has_a_local_account_is_sent_to_password(
     assert sf.state()["grants"] == []
 
 
-@pytest.mark.django_db
-def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(client, sf):
-    sandbox = sf.add_org(
+def _sandbox_with_the_same_person(sf) -> dict:
+    return sf.add_org(
         "Demo Sandbox",
         org_type="sandbox",
         users=[
@@ -243,11 +243,22 @@ def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(clien
             }
         ],
     )
+
+
+@pytest.mark.django_db
+def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(client, sf):
+    sandbox = _sandbox_with_the_same_person(sf)
     flows.sign_in(client)
-    client.post(reverse("account_logout"))
+    settings_page = client.get(reverse("salesforce:settings")).content.decode()
+    assert reverse("salesforce:add_org") in settings_page
 
-    response = flows.sign_in(client, as_user="admin@demo.example.uat", follow=True)
+    start = client.post(reverse("salesforce:add_org"))
+    assert flows.query(start["Location"])["prompt"] == "login"
+    callback = flows.authorize(start["Location"], as_user="admin@demo.example.uat")
+    response = flows.callback(client, callback, follow=True)
 
+    assert response.redirect_chain[-1][0] == reverse("salesforce:settings")
+    assert "Demo Sandbox is connected. You are its admin." in response.content.decode()
     person = response.context["user"]
     assert person.socialaccount_set.count() == 2
     assert set(person.memberships.values_list("org__name", "role")) == {
@@ -258,6 +269,51 @@ def test_one_person_with_logins_in_two_orgs_belongs_to_both_and_can_switch(clien
     demo = Org.objects.get(sf_org_id=DEMO_ORG_ID)
     switched = client.post(reverse("salesforce:switch"), {"org": demo.pk}, follow=True)
     assert "Demo Org" in switched.content.decode()
+    client.post(reverse("account_logout"))
+    again = flows.sign_in(client, as_user="admin@demo.example.uat", follow=True)
+    assert again.context["user"] == person
+
+
+@pytest.mark.django_db
+def test_a_new_salesforce_login_with_a_known_email_is_refused_while_signed_out(
+    client, sf
+):
+    sandbox = _sandbox_with_the_same_person(sf)
+    flows.sign_in(client)
+    client.post(reverse("account_logout"))
+
+    response = flows.sign_in(client, as_user="admin@demo.example.uat", follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("account_login")
+    page = response.content.decode()
+    assert "admin@demo.example already belongs to someone here." in page
+    assert "sign in first" in page and "Add another Salesforce org" in page
+    assert not response.context["user"].is_authenticated
+    assert SocialAccount.objects.count() == 1
+    assert not Org.objects.filter(sf_org_id=sandbox["org_id"]).exists()
+    grants = [g["user"] for g in sf.state()["grants"]]
+    assert "admin@demo.example.uat" not in grants
+
+
+@pytest.mark.django_db
+def test_a_salesforce_login_someone_else_signs_in_with_cannot_be_added(
+    client, sf, support_user
+):
+    flows.sign_in(Client())
+    client.force_login(support_user)
+
+    start = client.post(reverse("salesforce:add_org"))
+    response = flows.callback(client, flows.authorize(start["Location"]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("salesforce:settings")
+    assert (
+        "The Salesforce login admin@demo.example is how someone else signs in here"
+        in response.content.decode()
+    )
+    assert response.context["user"] == support_user
+    assert not support_user.socialaccount_set.exists()
+    demo = Org.objects.get(sf_org_id=DEMO_ORG_ID)
+    assert not demo.memberships.filter(user=support_user).exists()
 
 
 def _grant(sf, username: str) -> signin.Grant:
