@@ -279,8 +279,10 @@ class ConsoleAccountAdapter(DefaultAccountAdapter):
         sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
         if sociallogin is not None:
             _finish_sign_in(request, user, sociallogin)
+            email = sociallogin.account.extra_data.get("email")
         else:
-            _accept_invitation_in_session(request, user)
+            email = user.email
+        _accept_invitation_in_session(request, user, email)
         return response
 
     def logout(self, request: HttpRequest) -> None:
@@ -408,10 +410,12 @@ def _warn_missing_scopes(request: HttpRequest, scopes) -> None:
         messages.warning(request, signin.missing_scope_message(scope))
 
 
-def _accept_invitation_in_session(request: HttpRequest, user) -> None:
+def _accept_invitation_in_session(request: HttpRequest, user, email) -> None:
+    """Accept the invitation this browser followed, if it was sent to
+    ``email``, the address of the identity that just signed in."""
     invitation = invitation_in_session(request)
     request.session.pop(INVITATION_SESSION_KEY, None)
-    if invitation is None or invitation.email != (user.email or "").lower():
+    if invitation is None or invitation.email != str(email or "").lower():
         return
     if invitation_accept(invitation=invitation, user=user):
         switch_org(request, invitation.org_id)

@@ -149,7 +149,8 @@ class InvitationSignupForm(SignupForm):
         "no_invitation": "This invitation link has expired, was already used or was "
         "revoked. Ask an admin of your org for a new one.",
         "account_exists": "An account with this email address already exists. Sign "
-        "in with it instead; the invitation is accepted when you do.",
+        "in with it instead (with Salesforce or with your password); the invitation "
+        "is accepted when you do.",
     }
 
     def __init__(self, *args, **kwargs):

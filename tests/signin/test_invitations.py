@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from salesforce.models import AuditEvent, Invitation, Membership, Role
 from tests.factories import MembershipFactory, OrgFactory, UserFactory
+from tests.signin import flows
 
 PASSWORD = "a long and unusual passphrase"
 
@@ -246,4 +247,37 @@ def test_an_invitation_is_not_accepted_by_someone_else_signing_in(admin_client, 
     )
 
     assert not Membership.objects.filter(user=stranger, org=org).exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_someone_who_signs_in_with_salesforce_accepts_by_signing_in(
+    admin_client, org, sf
+):
+    flows.sign_in(Client())
+    alex = get_user_model().objects.get(email="admin@demo.example")
+    assert not alex.has_usable_password()
+    link = _invite(admin_client, email="admin@demo.example")
+    visitor = Client()
+    visitor.get(_relative(link))
+
+    response = flows.sign_in(visitor, follow=True)
+
+    assert response.context["user"] == alex
+    assert Membership.objects.get(user=alex, org=org).role == Role.SUPPORT
+    assert Invitation.objects.get().accepted_by == alex
+    assert org.name in response.content.decode()
+
+
+def test_a_salesforce_sign_in_with_another_address_leaves_the_invitation_open(
+    admin_client, org, sf
+):
+    link = _invite(admin_client, email="sam@example.com")
+    visitor = Client()
+    visitor.get(_relative(link))
+
+    response = flows.sign_in(visitor, follow=True)
+
+    alex = response.context["user"]
+    assert alex.email == "admin@demo.example"
+    assert not Membership.objects.filter(user=alex, org=org).exists()
     assert Invitation.objects.get().accepted_at is None
