@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 REVOKE_CONNECT_TIMEOUT = 3.0
 REVOKE_BUDGET_SECONDS = 5.0
 
+# Pages that list connections leave these out: decrypting them is wasted
+# work, and a wrong FIELD_ENCRYPTION_KEYS would break every page.
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
 
 class ConnectionRefused(Exception):
     """An admin action on a connection that cannot be done; the text says why."""
@@ -187,9 +191,11 @@ def connections_drop_session_tokens(*, user: AbstractBaseUser) -> int:
 
 
 def connections_needing_reconnect(org: Org) -> QuerySet[Connection]:
-    return Connection.objects.filter(
-        org=org, status=ConnectionStatus.NEEDS_RECONNECT
-    ).order_by("sf_username")
+    return (
+        Connection.objects.filter(org=org, status=ConnectionStatus.NEEDS_RECONNECT)
+        .defer(*TOKEN_FIELDS)
+        .order_by("sf_username")
+    )
 
 
 def org_set_account_engagement_url(

@@ -10,7 +10,7 @@ import smtplib
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -29,6 +29,7 @@ from salesforce.adapters import (
     salesforce_authorization,
 )
 from salesforce.connections import (
+    TOKEN_FIELDS,
     ConnectionRefused,
     connection_disconnect,
     connection_make_execution,
@@ -66,6 +67,7 @@ def _missing_scope_labels(connection: Connection) -> list[str]:
 
 def _connection_rows(request: HttpRequest) -> list[dict]:
     connections = org_objects(request, Connection).select_related("user")
+    connections = connections.defer(*TOKEN_FIELDS)
     return [
         {
             "connection": c,
@@ -109,7 +111,8 @@ def account_engagement_host(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_for_org_or_404(request, Connection, pk=pk)
+    connections = org_objects(request, Connection).defer(*TOKEN_FIELDS)
+    connection = get_object_or_404(connections, pk=pk)
 
     ctx = {
         "org": request.org,

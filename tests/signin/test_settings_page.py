@@ -1,6 +1,7 @@
 """The Settings page: each connection's health, API usage, and the Account
 Engagement host."""
 
+from cryptography.fernet import Fernet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,3 +94,22 @@ def test_an_empty_host_goes_back_to_the_default_for_the_org_type(
 
     org.refresh_from_db()
     assert org.account_engagement_host == "https://pi.pardot.com"
+
+
+def test_a_wrong_encryption_key_does_not_break_the_pages_that_list_connections(
+    admin_client, org, settings
+):
+    broken = ConnectionFactory(
+        org=org, sf_username="old@example.com", status="needs_reconnect"
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    page = admin_client.get(reverse("salesforce:settings"))
+    detail = admin_client.get(reverse("salesforce:connection", args=[broken.pk]))
+    members = admin_client.get(reverse("salesforce:members"))
+
+    assert page.status_code == 200
+    assert "old@example.com" in page.content.decode()
+    assert reverse("salesforce:reconnect", args=[broken.pk]) in page.content.decode()
+    assert detail.status_code == 200
+    assert members.status_code == 200
