@@ -66,9 +66,9 @@ NOT_DELETABLE = {
 # create with extension, type, email, value and activityDate; GET to read
 # one or query many, with a ``fields`` parameter; v5 collections answer
 # ``{"values": [...]}`` with ``nextPageToken`` / ``nextPageUrl``. The query
-# filters (email, createdAtAfterOrEqualTo) and ``limit`` (at most 1000) are
-# our choice, following the other v5 query endpoints; they are what the
-# emulator implements, and are not confirmed for this endpoint.
+# filters (email, createdAtAfterOrEqualTo) and ``limit`` (at most 1000) are a
+# choice of the console, following the other v5 query endpoints; they are
+# what the emulator implements, and are not confirmed for this endpoint.
 EXTERNAL_ACTIVITIES_PATH = "/api/v5/external-activities"
 ACTIVITY_FIELDS = ("id", "extension", "type", "email", "value", "activityDate")
 ACTIVITY_READ_FIELDS = (*ACTIVITY_FIELDS, "createdAt")

@@ -225,18 +225,6 @@ def set_extension_active(client: SalesforceClient, sf_id: str, active: bool) -> 
     client.tooling_update(EXTENSION.sobject, sf_id, fields)
 
 
-def rename_extension(
-    client: SalesforceClient,
-    sf_id: str,
-    *,
-    label: str | None = None,
-    description: str | None = None,
-) -> None:
-    fields = EXTENSION.salesforce_fields(label=label, description=description)
-    if fields:
-        client.tooling_update(EXTENSION.sobject, sf_id, fields)
-
-
 # Activity types
 
 
@@ -309,18 +297,6 @@ def set_activity_type_active(
 ) -> None:
     fields = ACTIVITY_TYPE.salesforce_fields(is_active=active)
     client.tooling_update(ACTIVITY_TYPE.sobject, sf_id, fields)
-
-
-def rename_activity_type(
-    client: SalesforceClient,
-    sf_id: str,
-    *,
-    label: str | None = None,
-    description: str | None = None,
-) -> None:
-    fields = ACTIVITY_TYPE.salesforce_fields(label=label, description=description)
-    if fields:
-        client.tooling_update(ACTIVITY_TYPE.sobject, sf_id, fields)
 
 
 # Assignments of extensions to business units
