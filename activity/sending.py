@@ -1,9 +1,11 @@
 """Sending submissions to Account Engagement, and settling those left unsure.
 
-A task hands ``submission_send`` an id. The submission is claimed with a
-conditional update (queued to sending), so a task delivered twice sends once;
-it is sent while holding one of its business unit's slots; each HTTP exchange
-is kept as an ``Attempt``; and the error class decides what happens next:
+A task hands ``submission_send`` an id. The submission waits while an
+identical one is being sent or looked up (and is a duplicate if that one
+succeeded); it is claimed with a conditional update (queued to sending), so a
+task delivered twice sends once; it is sent while holding one of its business
+unit's slots; each HTTP exchange is kept as an ``Attempt``; and the error
+class decides what happens next:
 
 - transient errors (codes 66 and 183, 5xx, no connection) are sent again
   after a jittered, capped backoff, until ``ACTIVITY_MAX_ATTEMPTS``;
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from activity.backoff import daily_limit_until, retry_delay, slot_wait
@@ -122,6 +124,19 @@ def _settle_as_duplicate(submission: Submission) -> bool:
     )
 
 
+def _twin_in_flight(submission: Submission) -> bool:
+    """Whether an identical activity is being sent, or waits for the look-up
+    that settles it: its outcome decides whether this one is a duplicate."""
+    if submission.force:
+        return False
+    unsettled = Q(status=Status.SENDING)
+    unsettled |= Q(status=Status.UNKNOWN, checked_at__isnull=True)
+    twins = Submission.objects.filter(
+        unsettled, org_id=submission.org_id, fingerprint=submission.fingerprint
+    )
+    return twins.exclude(pk=submission.pk).exists()
+
+
 def _hold_if_deferred(submission: Submission) -> bool:
     queue = BusinessUnitQueue.objects.filter(
         org_id=submission.org_id,
@@ -148,6 +163,8 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
         return DONE
     if _settle_as_duplicate(submission) or _hold_if_deferred(submission):
         return DONE
+    if _twin_in_flight(submission):
+        return NextStep(send_in=slot_wait())
 
     slot = slot_acquire(
         submission.org_id,
@@ -164,7 +181,14 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
             claimed_at=timezone.now(),
             task_id=task_id or submission.task_id,
         )
-        return _deliver(submission) if claimed else DONE
+        if not claimed:
+            return DONE
+        # Of two identical submissions claimed at once, at least one sees the
+        # other here and steps back, so they are never both sent.
+        if _twin_in_flight(submission):
+            _move(submission, Status.SENDING, status=Status.QUEUED)
+            return NextStep(send_in=slot_wait())
+        return _deliver(submission)
     finally:
         slot_release(slot)
 

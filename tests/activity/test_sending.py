@@ -385,3 +385,53 @@ def test_an_identical_submission_after_a_success_is_a_duplicate_and_not_sent(
     assert second.status == "duplicate"
     assert "submission %s" % first.pk in second.reason
     assert _posts(sf) == 1
+
+
+def _outcomes(*submissions) -> list[str]:
+    return sorted(
+        _settled(s, "succeeded", "failed", "duplicate").status for s in submissions
+    )
+
+
+def test_identical_submissions_sent_at_the_same_time_go_out_once(
+    celery_worker_process, live_setup, sf
+):
+    sf.settings(latency_ms=300)
+
+    first, second = submit(live_setup), submit(live_setup)
+
+    assert _outcomes(first, second) == ["duplicate", "succeeded"]
+    [duplicate] = [s for s in (first, second) if s.status == "duplicate"]
+    [original] = [s for s in (first, second) if s.status == "succeeded"]
+    assert "submission %s" % original.pk in duplicate.reason
+    assert duplicate.attempt_count == 0
+    assert _posts(sf) == 1
+    assert len(_stored(sf)) == 1
+
+
+def test_an_identical_submission_waits_for_its_twins_look_up_and_is_a_duplicate(
+    celery_worker_process, live_setup, sf
+):
+    sf.add_fault(method="POST", path=POST_PATH, drop="after_read")
+
+    first, second = submit(live_setup), submit(live_setup)
+
+    assert _outcomes(first, second) == ["duplicate", "succeeded"]
+    [original] = [s for s in (first, second) if s.status == "succeeded"]
+    assert original.checked_at is not None
+    assert _posts(sf) == 1
+    assert len(_stored(sf)) == 1
+
+
+def test_an_identical_submission_is_sent_when_its_twin_fails(
+    celery_worker_process, live_setup, sf
+):
+    sf.settings(latency_ms=300)
+    body = {"code": 154, "message": "Invalid property"}
+    sf.add_fault(method="POST", path=POST_PATH, status=400, body=body)
+
+    first, second = submit(live_setup), submit(live_setup)
+
+    assert _outcomes(first, second) == ["failed", "succeeded"]
+    assert _pardot_requests(sf) == 2
+    assert len(_stored(sf)) == 1
