@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "setup_wizard.tasks.verify_all_orgs",
         "schedule": 60.0 * 60,
     },
+    # Session-only Salesforce tokens whose owner's session expired unsigned-out.
+    "drop-session-only-tokens": {
+        "task": "salesforce.tasks.drop_session_only_tokens",
+        "schedule": 5 * 60.0,
+    },
 }
 
 # Sending activity. Account Engagement takes at most five requests at once

@@ -3,16 +3,20 @@
 Tokens live only on ``Connection`` rows, encrypted. Disconnecting blanks them
 here, then asks Salesforce to revoke them; a connection made "for this session
 only" (``keep_token`` off) is disconnected the same way when its owner signs
-out.
+out, or, if the owner's sessions simply expire, by a periodic sweep.
 """
 
 import logging
 import time
+from datetime import timedelta
 
 import requests
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from salesforce import tokens
 from salesforce.audit import audit_record
@@ -25,6 +29,10 @@ logger = logging.getLogger(__name__)
 # server's timeout, however slowly Salesforce answers.
 REVOKE_CONNECT_TIMEOUT = 3.0
 REVOKE_BUDGET_SECONDS = 5.0
+
+# A sign-in stores its connection before the request that saves the new
+# session ends; the sweep leaves connections that young alone.
+SWEEP_GRACE = timedelta(minutes=2)
 
 # Pages that list connections leave these out: decrypting them is wasted
 # work, and a wrong FIELD_ENCRYPTION_KEYS would break every page.
@@ -173,9 +181,6 @@ def _revoke(connection: Connection, kind: str, token: str, seconds: float) -> bo
 
 def connections_drop_session_tokens(*, user: AbstractBaseUser) -> int:
     """Disconnect the connections ``user`` made for one session only."""
-    # TODO: a session that expires without a sign-out keeps its token until
-    # the owner next signs out; a sweep of expired sessions would need a
-    # periodic task, which belongs with the worker's upkeep.
     dropped = Connection.objects.filter(
         user=user, keep_token=False, status=ConnectionStatus.ACTIVE
     ).select_related("org")
@@ -188,6 +193,38 @@ def connections_drop_session_tokens(*, user: AbstractBaseUser) -> int:
         )
         count += 1
     return count
+
+
+def connections_drop_ended_sessions() -> int:
+    """Disconnect the session-only connections whose owner has no live
+    session left, their sessions having expired without a sign-out."""
+    candidates = Connection.objects.filter(
+        keep_token=False,
+        status=ConnectionStatus.ACTIVE,
+        updated_at__lt=timezone.now() - SWEEP_GRACE,
+    )
+    if not candidates.exists():
+        return 0
+    ended = candidates.exclude(user_id__in=_users_signed_in()).select_related("org")
+    count = 0
+    for connection in ended:
+        connection_disconnect(
+            connection=connection,
+            actor=None,
+            reason="Token dropped: its owner's session ended without a sign-out.",
+        )
+        count += 1
+    return count
+
+
+def _users_signed_in() -> set[str]:
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    users = set()
+    for session in live.only("session_data").iterator():
+        user_id = session.get_decoded().get(SESSION_KEY)
+        if user_id is not None:
+            users.add(str(user_id))
+    return users
 
 
 def connections_needing_reconnect(org: Org) -> QuerySet[Connection]:

@@ -2,15 +2,19 @@
 the integration user, and tokens kept for one session only."""
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from salesforce import connections
 from salesforce.client import SalesforceClient
 from salesforce.errors import RefreshTokenRevoked
 from salesforce.models import AuditEvent, Connection, Org
+from salesforce.tasks import drop_session_only_tokens
 from tests.factories import MembershipFactory
 from tests.signin import flows
 
@@ -264,3 +268,42 @@ def test_a_slow_salesforce_does_not_hold_up_signing_out_with_a_session_only_toke
     connection = Connection.objects.get()
     assert connection.status == "disconnected"
     assert connection.access_token == "" and connection.refresh_token == ""
+
+
+@pytest.mark.django_db
+def test_a_session_only_token_is_dropped_once_its_owners_session_has_expired(
+    client, sf, settings
+):
+    sf.add_org("Other Org", users=[{"username": "bo@other.example", "name": "Bo"}])
+    flows.sign_in(client, data={"forget_token": "on"})
+    flows.sign_in(Client(), as_user="bo@other.example", data={"forget_token": "on"})
+    alex = Connection.objects.get(sf_username=flows.ADMIN)
+    bo = Connection.objects.get(sf_username="bo@other.example")
+    Connection.objects.update(updated_at=timezone.now() - timedelta(minutes=10))
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    drop_session_only_tokens()
+
+    alex.refresh_from_db()
+    bo.refresh_from_db()
+    assert alex.status == "disconnected"
+    assert alex.access_token == "" and alex.refresh_token == ""
+    assert bo.status == "active" and bo.access_token
+    assert flows.ADMIN not in [g["user"] for g in sf.state()["grants"]]
+    event = AuditEvent.objects.get(action="connection.disconnected", target=flows.ADMIN)
+    assert event.actor is None
+    assert "session ended without a sign-out" in event.detail
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "salesforce.tasks.drop_session_only_tokens" in scheduled
+
+
+@pytest.mark.django_db
+def test_a_session_only_token_made_a_moment_ago_is_left_alone(client, sf):
+    flows.sign_in(client, data={"forget_token": "on"})
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    drop_session_only_tokens()
+
+    assert Connection.objects.get().status == "active"
