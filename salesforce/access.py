@@ -11,6 +11,7 @@ fails if a console view is not wrapped.
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +23,7 @@ CURRENT_ORG_SESSION_KEY = "console_org_id"
 ACTIVE_ROLES = (Role.ADMIN, Role.SUPPORT)
 
 
-def memberships_for(user) -> QuerySet[Membership]:
+def memberships_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
     """The memberships that grant access, current org choices for the switcher."""
     if not user.is_authenticated:
         return Membership.objects.none()

@@ -5,6 +5,7 @@ from allauth.core import context
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from salesforce import signin
 from salesforce.members import invitation_accept, invitation_for_token
@@ -161,6 +162,9 @@ class InvitationSignupForm(SignupForm):
             self.fields["email"].disabled = True
 
     def validate_unique_email(self, value: str) -> str:
+        # allauth refuses a taken address here (with email verification
+        # mandatory, it only flags it); either way the invitee is told to
+        # sign in instead.
         try:
             email = super().validate_unique_email(value)
         except ValidationError:
@@ -186,7 +190,7 @@ class InvitationSignupForm(SignupForm):
         return user
 
 
-def invitation_in_session(request) -> Invitation | None:
+def invitation_in_session(request: HttpRequest | None) -> Invitation | None:
     """The open invitation whose link this browser followed, if any."""
     if request is None:
         return None

@@ -157,10 +157,6 @@ class Grant:
             refresh_token=refresh_token,
         )
 
-    @property
-    def missing_scopes(self) -> list[str]:
-        return missing_scopes(self.scopes)
-
 
 def grant_from_token_response(
     *, login_url: str, response: dict, userinfo: dict
