@@ -7,10 +7,8 @@ out, or, if the owner's sessions simply expire, by a periodic sweep.
 """
 
 import logging
-import time
 from datetime import timedelta
 
-import requests
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.models import Session
@@ -27,7 +25,6 @@ logger = logging.getLogger(__name__)
 # Revoking runs in the web request that disconnects or signs out, after the
 # tokens are gone here: it gets a few seconds in all, far below the web
 # server's timeout, however slowly Salesforce answers.
-REVOKE_CONNECT_TIMEOUT = 3.0
 REVOKE_BUDGET_SECONDS = 5.0
 
 # A sign-in stores its connection before the request that saves the new
@@ -137,46 +134,8 @@ def connection_disconnect(
 
 def connection_revoke(connection: Connection) -> bool:
     """Ask Salesforce to revoke the tokens within a few seconds in all; False
-    when there were none or Salesforce did not confirm in time.
-
-    Revoking the refresh token revokes its access tokens too; the access
-    token is revoked on its own only when that did not work.
-    """
-    deadline = time.monotonic() + REVOKE_BUDGET_SECONDS
-    for kind, token in (
-        ("refresh", connection.refresh_token),
-        ("access", connection.access_token),
-    ):
-        remaining = deadline - time.monotonic()
-        if token and remaining > 0 and _revoke(connection, kind, token, remaining):
-            return True
-    return False
-
-
-def _revoke(connection: Connection, kind: str, token: str, seconds: float) -> bool:
-    url = tokens.login_url(connection) + tokens.REVOKE_PATH
-    timeout = (min(REVOKE_CONNECT_TIMEOUT, seconds), seconds)
-    try:
-        response = requests.post(url, data={"token": token}, timeout=timeout)
-    except requests.RequestException as exc:
-        logger.warning(
-            "Could not revoke the %s token of connection %s (org %s): %s",
-            kind,
-            connection.pk,
-            connection.org_id,
-            type(exc).__name__,
-        )
-        return False
-    if response.status_code != 200:
-        logger.warning(
-            "Salesforce refused to revoke the %s token of connection %s (org %s): "
-            "HTTP %s",
-            kind,
-            connection.pk,
-            connection.org_id,
-            response.status_code,
-        )
-    return response.status_code == 200
+    when there were none or Salesforce did not confirm in time."""
+    return tokens.revoke_tokens(connection, budget_seconds=REVOKE_BUDGET_SECONDS)
 
 
 def connections_drop_session_tokens(*, user: AbstractBaseUser) -> int:

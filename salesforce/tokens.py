@@ -88,19 +88,36 @@ def refresh_access_token(
     return connection
 
 
-def revoke_tokens(connection: Connection) -> None:
+def revoke_tokens(
+    connection: Connection, *, budget_seconds: float | None = None
+) -> bool:
     """Ask Salesforce to revoke the connection's tokens; best effort.
 
     Revoking the refresh token revokes its access tokens too; the access
     token is revoked on its own only when there is no refresh token or
-    Salesforce refused to revoke it. Failures are logged, never raised.
+    Salesforce refused to revoke it. With ``budget_seconds``, all calls
+    together take no longer than that (a person may be waiting). Failures
+    are logged, never raised; True when Salesforce confirmed a revocation.
     """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     for kind, token in (
         ("refresh", connection.refresh_token),
         ("access", connection.access_token),
     ):
-        if token and _revoke(connection, kind, token):
-            return
+        timeout = _revoke_timeout(deadline)
+        if token and timeout and _revoke(connection, kind, token, timeout):
+            return True
+    return False
+
+
+def _revoke_timeout(deadline: float | None) -> tuple[float, float] | None:
+    """The (connect, read) timeout left before ``deadline``; None when spent."""
+    if deadline is None:
+        return wire.timeouts()
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return None
+    return (min(wire.timeouts()[0], remaining), remaining)
 
 
 def _lock_for(connection_id: int) -> threading.Lock:
@@ -413,10 +430,12 @@ def _copy(row: Connection, connection: Connection) -> None:
         setattr(connection, name, getattr(row, name))
 
 
-def _revoke(connection: Connection, kind: str, token: str) -> bool:
+def _revoke(
+    connection: Connection, kind: str, token: str, timeout: tuple[float, float]
+) -> bool:
     url = login_url(connection) + REVOKE_PATH
     try:
-        response = requests.post(url, data={"token": token}, timeout=wire.timeouts())
+        response = requests.post(url, data={"token": token}, timeout=timeout)
     except requests.RequestException as error:
         logger.warning(
             "Could not reach %s to revoke the %s token of connection %s (org %s): %s",
