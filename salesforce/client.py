@@ -114,6 +114,7 @@ class SalesforceClient:
         self.http = session or _new_session()
         #: The HTTP exchanges of the latest call, a refused token's included.
         self.exchanges: list[Exchange] = []
+        self._held_tokens: set[str] = set()
         self._usage = UsageRecorder(self.org)
 
     @classmethod
@@ -354,7 +355,12 @@ class SalesforceClient:
         prepared = self.http.prepare_request(
             requests.Request(method, url, params=params, data=body, headers=all_headers)
         )
-        scrub = exchanges.Scrubber([token, self.connection.refresh_token])
+        # Every token this client has held is masked, not only the one sent:
+        # an answer after a refresh may echo the token that was refused.
+        self._held_tokens.update(
+            {token, self.connection.access_token, self.connection.refresh_token}
+        )
+        scrub = exchanges.Scrubber(self._held_tokens)
         exchange = exchanges.begin(
             method, prepared.url, prepared.headers, prepared.body, scrub, timezone.now()
         )

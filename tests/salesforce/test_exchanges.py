@@ -49,6 +49,28 @@ def test_exchanges_around_a_refresh_hold_neither_the_old_nor_the_new_token(
         assert secret not in recorded
 
 
+def test_an_answer_after_a_refresh_that_echoes_the_refused_token_is_masked(
+    api, connection, sf
+):
+    refused = connection.access_token
+    sf.add_fault(
+        method="GET",
+        path="/services/data/",
+        status=401,
+        body=[{"message": "Session %s expired" % refused, "errorCode": "NOPE"}],
+        count=2,
+    )
+
+    with pytest.raises(Exception):  # noqa: B017 (any refusal will do)
+        tooling.list_business_units(api)
+
+    recorded = "".join(everything_in(e) for e in api.exchanges)
+    assert len(api.exchanges) == 2
+    assert refused != connection.access_token
+    assert refused not in recorded
+    assert connection.access_token not in recorded
+
+
 def test_the_refused_refresh_records_no_refresh_token_or_client_secret(
     api, connection, sf, settings
 ):
