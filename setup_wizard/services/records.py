@@ -34,9 +34,15 @@ def record_claim(*, record_id: int, task_id: str) -> RecordProgress | None:
     if task_id:
         # The same message delivered again after its worker was lost.
         takeable |= Q(state=State.WORKING, task_id=task_id)
-    claimed = RecordProgress.objects.filter(
-        takeable, pk=record_id, run__status=SetupRun.Status.RUNNING
-    ).update(
+    running = SetupRun.objects.filter(
+        records__pk=record_id, status=SetupRun.Status.RUNNING
+    )
+    if not running.exists():
+        return None
+    # The claim filters on this table alone: a condition on the run would
+    # turn it into "UPDATE ... WHERE id IN (SELECT ...)", which PostgreSQL
+    # lets two concurrent claims both pass.
+    claimed = RecordProgress.objects.filter(takeable, pk=record_id).update(
         state=State.WORKING,
         task_id=task_id,
         started_at=timezone.now(),

@@ -1,10 +1,13 @@
 """A task delivered twice, two workers, or a second click never make a second
 record in Salesforce."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from setup_wizard import services
-from setup_wizard.models import SetupRun
+from setup_wizard.models import RecordProgress, SetupRun
 from setup_wizard.tasks import apply_record
 from tests.setup_wizard.helpers import (
     MARKETING_UNIT,
@@ -47,7 +50,8 @@ def test_a_task_delivered_twice_and_run_here_too_creates_one_extension(
     apply_record.apply(args=[first.pk])
     wait_run(run)
 
-    assert run.status == SetupRun.Status.SUCCEEDED
+    outcome = [(r.kind, r.action, r.state, r.reason) for r in run.records.all()]
+    assert run.status == SetupRun.Status.SUCCEEDED, outcome
     first.refresh_from_db()
     assert first.attempts == 1
     records = org_records(sf, connected_org)
@@ -91,3 +95,33 @@ def test_double_clicks_on_start_and_on_create_and_activate_start_one_run(
     assert SetupRun.objects.filter(kind="wizard").count() == 1
     assert run.records.count() == 7
     assert len(org_records(sf, connected_org)["extensions"]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_of_one_row_let_exactly_one_task_through(org, admin_user):
+    run = SetupRun.objects.create(
+        org=org, created_by=admin_user, status=SetupRun.Status.RUNNING
+    )
+    row = RecordProgress.objects.create(
+        run=run, kind="extension", action="create", api_name="Webinar_Service"
+    )
+    start = threading.Barrier(6)
+    claimed = []
+
+    def claim(number: int) -> None:
+        start.wait()
+        try:
+            record = services.record_claim(record_id=row.pk, task_id="task-%d" % number)
+            claimed.append(record is not None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert claimed.count(True) == 1
+    row.refresh_from_db()
+    assert row.state == RecordProgress.State.WORKING and row.attempts == 1
