@@ -34,6 +34,7 @@ os.environ.pop("SALESFORCE_CLIENT_ID", None)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from tests.support.emulator import Emulator  # noqa: E402
+from tests.support.worker import worker_command  # noqa: E402
 
 SETTLED = ("succeeded", "failed", "unknown", "deferred", "duplicate")
 UNITS = [("0Uv000000000001AAA", "Demo Marketing"), ("0Uv000000000002AAA", "Demo Sales")]
@@ -43,22 +44,9 @@ def _start_workers(count: int, concurrency: int, log_dir: Path) -> list:
     workers = []
     for number in range(count):
         log_path = log_dir / ("bench-worker-%d.log" % number)
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            "bench-%d@%%h" % number,
-        ]
+        command = worker_command(
+            "bench-%d@%%h" % number, concurrency=concurrency, loglevel="WARNING"
+        )
         log = log_path.open("w")
         process = subprocess.Popen(
             command, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=log

@@ -46,35 +46,43 @@ def _purge_broker() -> None:
     app.control.purge()
 
 
+def worker_command(hostname: str, *, concurrency: int = 2, loglevel: str = "INFO"):
+    """The command line of one ``celery worker`` on the console's app."""
+    return [
+        sys.executable,
+        *[
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        *("--loglevel", loglevel, "--concurrency", str(concurrency)),
+        *("--hostname", hostname),
+    ]
+
+
 class WorkerProcess:
-    def __init__(self, log_path: Path, env: dict[str, str]):
+    def __init__(
+        self,
+        log_path: Path,
+        env: dict[str, str],
+        *,
+        hostname: str = "test-worker@%h",
+        concurrency: int = 2,
+    ):
         self.log_path = log_path
         self.env = env
+        self.command = worker_command(hostname, concurrency=concurrency)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
-        command = [
-            sys.executable,
-            *[
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-            ],
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            "test-worker@%h",
-        ]
         self.process = subprocess.Popen(
-            command, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         wait_for(self._ready, timeout=READY_TIMEOUT, interval=0.2)
 
