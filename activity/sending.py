@@ -44,7 +44,7 @@ from salesforce.errors import (
     SalesforceError,
     TransientError,
 )
-from salesforce.exchanges import Exchange, Scrubber
+from salesforce.exchanges import Exchange
 from salesforce.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,6 @@ def _deliver(submission: Submission) -> NextStep:
         return _on_error(submission, error)
     attempt = _attempt_begin(submission)
     with client:
-        known = _tokens(client)
         try:
             client.submit_external_activity(
                 business_unit_id=submission.business_unit_sf_id,
@@ -214,13 +213,11 @@ def _deliver(submission: Submission) -> NextStep:
             # The answer and the state it leads to are written together: a
             # worker lost in between leaves the attempt open, which the
             # sweeper settles by a look-up rather than a second send.
-            scrub = Scrubber(known + _tokens(client))
             with transaction.atomic():
-                _attempts_record(submission, attempt, client.exchanges, error, scrub)
+                _attempts_record(submission, attempt, client.exchanges, error)
                 return _on_error(submission, error)
-        scrub = Scrubber(known + _tokens(client))
         with transaction.atomic():
-            _attempts_record(submission, attempt, client.exchanges, None, scrub)
+            _attempts_record(submission, attempt, client.exchanges, None)
             _move(
                 submission,
                 Status.SENDING,
@@ -249,23 +246,17 @@ def _attempt_begin(submission: Submission) -> Attempt:
     )
 
 
-def _tokens(client: SalesforceClient) -> list[str]:
-    return [client.connection.access_token, client.connection.refresh_token]
-
-
-def _fill(attempt: Attempt, exchange: Exchange, scrub: Scrubber) -> None:
-    """Copy the exchange, cutting out every token the call used: each
-    exchange is scrubbed only of the token it was sent with, and an answer
-    after a refresh may still name the token refused before it."""
+def _fill(attempt: Attempt, exchange: Exchange) -> None:
+    """Copy the exchange; the client has already masked every token it held."""
     attempt.started_at = exchange.started_at or attempt.started_at
     attempt.duration_ms = exchange.duration_ms
     attempt.method = exchange.method
-    attempt.url = scrub(exchange.url)[:500]
-    attempt.request_headers = scrub.headers(exchange.request_headers)
-    attempt.request_body = scrub(exchange.request_body)
+    attempt.url = exchange.url[:500]
+    attempt.request_headers = exchange.request_headers
+    attempt.request_body = exchange.request_body
     attempt.response_status = exchange.status
-    attempt.response_headers = scrub.headers(exchange.response_headers)
-    attempt.response_body = scrub(exchange.response_body)
+    attempt.response_headers = exchange.response_headers
+    attempt.response_body = exchange.response_body
     attempt.error_class = exchange.error_class
 
 
@@ -274,7 +265,6 @@ def _attempts_record(
     attempt: Attempt,
     exchanges: list[Exchange],
     error: SalesforceError | None,
-    scrub: Scrubber,
 ) -> None:
     """Complete the open attempt with the call's first exchange and add one
     attempt for each further exchange (a resend after a token refresh); the
@@ -289,7 +279,7 @@ def _attempts_record(
             attempts[-1].number += index
         current = attempts[-1]
         if exchange is not None:
-            _fill(current, exchange, scrub)
+            _fill(current, exchange)
         current.finished_at = now
     if error is not None:
         attempts[-1].error_class = type(error).__name__
