@@ -111,30 +111,53 @@ def _move(submission: Submission, current: str, **fields) -> bool:
     return bool(moved)
 
 
-def _settle_as_duplicate(submission: Submission) -> bool:
-    twin = None if submission.force else succeeded_twin(submission)
-    if twin is None:
-        return False
+def _settle_as_duplicate(
+    submission: Submission, twin_pk: int | None = None, current: str = Status.QUEUED
+) -> bool:
+    if twin_pk is None:
+        twin = None if submission.force else succeeded_twin(submission)
+        if twin is None:
+            return False
+        twin_pk = twin.pk
     return _move(
         submission,
-        Status.QUEUED,
+        current,
         status=Status.DUPLICATE,
-        reason=DUPLICATE_REASON % {"twin": twin.pk},
+        reason=DUPLICATE_REASON % {"twin": twin_pk},
         finished_at=timezone.now(),
     )
 
 
+def _in_flight() -> Q:
+    """An identical activity being sent, or waiting for the look-up that
+    settles it: its outcome decides whether the other one is a duplicate."""
+    return Q(status=Status.SENDING) | Q(status=Status.UNKNOWN, checked_at__isnull=True)
+
+
+def _twins(submission: Submission, condition: Q):
+    twins = Submission.objects.filter(
+        condition, org_id=submission.org_id, fingerprint=submission.fingerprint
+    )
+    return twins.exclude(pk=submission.pk)
+
+
 def _twin_in_flight(submission: Submission) -> bool:
-    """Whether an identical activity is being sent, or waits for the look-up
-    that settles it: its outcome decides whether this one is a duplicate."""
     if submission.force:
         return False
-    unsettled = Q(status=Status.SENDING)
-    unsettled |= Q(status=Status.UNKNOWN, checked_at__isnull=True)
-    twins = Submission.objects.filter(
-        unsettled, org_id=submission.org_id, fingerprint=submission.fingerprint
-    )
-    return twins.exclude(pk=submission.pk).exists()
+    return _twins(submission, _in_flight()).exists()
+
+
+def _twin_after_claim(submission: Submission) -> tuple[bool, int | None]:
+    """Whether a claimed submission must wait for a twin, and the id of a twin
+    that already succeeded. One query reads both, so a twin that moves from
+    sending to succeeded in between cannot slip past both checks."""
+    if submission.force:
+        return False, None
+    rows = _twins(submission, _in_flight() | Q(status=Status.SUCCEEDED))
+    rows = list(rows.order_by("created_at").values_list("pk", "status"))
+    succeeded = [pk for pk, status in rows if status == Status.SUCCEEDED]
+    waiting = len(rows) > len(succeeded)
+    return waiting, (succeeded[0] if succeeded else None)
 
 
 def _hold_if_deferred(submission: Submission) -> bool:
@@ -184,8 +207,13 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
         if not claimed:
             return DONE
         # Of two identical submissions claimed at once, at least one sees the
-        # other here and steps back, so they are never both sent.
-        if _twin_in_flight(submission):
+        # other here and steps back, so they are never both sent; a twin that
+        # succeeded while this one waited for its slot makes it a duplicate.
+        waiting, succeeded_pk = _twin_after_claim(submission)
+        if succeeded_pk is not None:
+            _settle_as_duplicate(submission, succeeded_pk, current=Status.SENDING)
+            return DONE
+        if waiting:
             _move(submission, Status.SENDING, status=Status.QUEUED)
             return NextStep(send_in=slot_wait())
         return _deliver(submission)

@@ -2,17 +2,20 @@
 
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from activity import sending
 from activity.models import Attempt, BusinessUnitQueue, Submission
+from activity.slots import slot_acquire, slot_release
 from activity.tasks import send_submission
 from salesforce.models import ConnectionStatus
 from tests.activity.conftest import MARKETING_UNIT
-from tests.activity.helpers import submit
+from tests.activity.helpers import make_rows, submit
 from tests.factories import OrgFactory
 from tests.support.worker import wait_for
 
@@ -407,6 +410,41 @@ def test_identical_submissions_sent_at_the_same_time_go_out_once(
     assert duplicate.attempt_count == 0
     assert _posts(sf) == 1
     assert len(_stored(sf)) == 1
+
+
+def test_a_twin_that_succeeds_while_this_one_waits_for_a_slot_makes_it_a_duplicate(
+    live_setup, sf, settings
+):
+    settings.ACTIVITY_SLOT_HOLD_SECONDS = 10
+    org, unit = live_setup["org"], live_setup["business_unit"]
+    [waiting] = make_rows(live_setup, 1, status="queued", email="jane@example.com")
+    busy = [
+        slot_acquire(org.pk, unit.sf_id) for _ in range(settings.ACTIVITY_MAX_IN_FLIGHT)
+    ]
+    steps = []
+
+    def send():
+        try:
+            steps.append(sending.submission_send(submission_id=waiting.pk))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    # The sender has found no twin and waits for one of the unit's slots; an
+    # identical activity succeeds meanwhile and frees its slot.
+    time.sleep(0.5)
+    [twin] = make_rows(live_setup, 1, status="succeeded", email="jane@example.com")
+    for slot in busy:
+        slot_release(slot)
+    thread.join(timeout=30)
+
+    waiting.refresh_from_db()
+    assert steps == [sending.DONE]
+    assert waiting.status == "duplicate"
+    assert "submission %s" % twin.pk in waiting.reason
+    assert waiting.attempts.count() == 0
+    assert _posts(sf) == 0
 
 
 def test_an_identical_submission_waits_for_its_twins_look_up_and_is_a_duplicate(
