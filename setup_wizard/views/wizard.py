@@ -2,6 +2,8 @@
 live progress of a run. Views record choices and queue tasks; the tasks
 talk to Salesforce."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +27,8 @@ from setup_wizard.views.common import (
 from setup_wizard.wording import CHANGE_STALLED
 
 Step = SetupRun.Step
+# Marks the extension page loaded right after Save and continue.
+JUST_SAVED = "saved"
 
 
 @member_required
@@ -122,8 +126,14 @@ def extension(request: HttpRequest, run_id: int) -> HttpResponse:
             state, _ = selectors.extension_state(run)
             if state in ("known", "adopting"):
                 return redirect("setup_wizard:types", run.pk)
-            return redirect("setup_wizard:extension", run.pk)
+            page = reverse("setup_wizard:extension", args=[run.pk])
+            return redirect(page + "?" + urlencode({JUST_SAVED: "1"}))
     else:
+        # The look-up may have found the name free before this page loads:
+        # right after Save and continue that goes on to step 3, as the
+        # polling page would.
+        if request.GET.get(JUST_SAVED) and _found_free(run):
+            return redirect("setup_wizard:types", run.pk)
         form = ExtensionForm(
             initial={
                 "label": run.extension_label,
@@ -422,6 +432,11 @@ def check_status(request: HttpRequest, check_id: int) -> HttpResponse:
     if _moves_on(check, ctx.get("state")):
         response["HX-Redirect"] = reverse("setup_wizard:types", args=[check.run.pk])
     return response
+
+
+def _found_free(run: SetupRun) -> bool:
+    state, check = selectors.extension_state(run)
+    return check is not None and _moves_on(check, state)
 
 
 def _moves_on(check: Check, state: str | None) -> bool:
