@@ -129,11 +129,6 @@ def extension(request: HttpRequest, run_id: int) -> HttpResponse:
             page = reverse("setup_wizard:extension", args=[run.pk])
             return redirect(page + "?" + urlencode({JUST_SAVED: "1"}))
     else:
-        # The look-up may have found the name free before this page loads:
-        # right after Save and continue that goes on to step 3, as the
-        # polling page would.
-        if request.GET.get(JUST_SAVED) and _found_free(run):
-            return redirect("setup_wizard:types", run.pk)
         form = ExtensionForm(
             initial={
                 "label": run.extension_label,
@@ -143,6 +138,13 @@ def extension(request: HttpRequest, run_id: int) -> HttpResponse:
         )
 
     ctx = _extension_context(request, run, form)
+    # The look-up may have found the name free before this page loads: right
+    # after Save and continue that goes on to step 3, as the polling page
+    # would. The page's own reading decides, so the two cannot disagree.
+    lookup = ctx["lookup"]
+    just_saved = request.method == "GET" and request.GET.get(JUST_SAVED)
+    if just_saved and lookup and _moves_on(lookup, ctx["state"]):
+        return redirect("setup_wizard:types", run.pk)
     return render(request, "setup_wizard/extension.html", ctx)
 
 
@@ -432,11 +434,6 @@ def check_status(request: HttpRequest, check_id: int) -> HttpResponse:
     if _moves_on(check, ctx.get("state")):
         response["HX-Redirect"] = reverse("setup_wizard:types", args=[check.run.pk])
     return response
-
-
-def _found_free(run: SetupRun) -> bool:
-    state, check = selectors.extension_state(run)
-    return check is not None and _moves_on(check, state)
 
 
 def _moves_on(check: Check, state: str | None) -> bool:
