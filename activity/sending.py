@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from activity.backoff import daily_limit_until, retry_delay, slot_wait
 from activity.models import Attempt, BusinessUnitQueue, Status, Submission
-from activity.services import DUPLICATE_REASON, succeeded_twin
+from activity.services import DUPLICATE_REASON
 from activity.slots import slot_acquire, slot_release
 from salesforce.client import SalesforceClient
 from salesforce.errors import (
@@ -111,53 +111,40 @@ def _move(submission: Submission, current: str, **fields) -> bool:
     return bool(moved)
 
 
-def _settle_as_duplicate(
-    submission: Submission, twin_pk: int | None = None, current: str = Status.QUEUED
-) -> bool:
-    if twin_pk is None:
-        twin = None if submission.force else succeeded_twin(submission)
-        if twin is None:
-            return False
-        twin_pk = twin.pk
-    return _move(
-        submission,
-        current,
-        status=Status.DUPLICATE,
-        reason=DUPLICATE_REASON % {"twin": twin_pk},
-        finished_at=timezone.now(),
-    )
-
-
 def _in_flight() -> Q:
     """An identical activity being sent, or waiting for the look-up that
     settles it: its outcome decides whether the other one is a duplicate."""
     return Q(status=Status.SENDING) | Q(status=Status.UNKNOWN, checked_at__isnull=True)
 
 
-def _twins(submission: Submission, condition: Q):
+def _step_aside(submission: Submission, current: str) -> NextStep | None:
+    """What to do instead of sending, when an identical activity stands in
+    the way: one that succeeded makes this a duplicate, one in flight makes
+    it wait. One query reads both, so a twin that moves from sending to
+    succeeded meanwhile cannot slip past both checks."""
+    if submission.force:
+        return None
     twins = Submission.objects.filter(
-        condition, org_id=submission.org_id, fingerprint=submission.fingerprint
-    )
-    return twins.exclude(pk=submission.pk)
-
-
-def _twin_in_flight(submission: Submission) -> bool:
-    if submission.force:
-        return False
-    return _twins(submission, _in_flight()).exists()
-
-
-def _twin_after_claim(submission: Submission) -> tuple[bool, int | None]:
-    """Whether a claimed submission must wait for a twin, and the id of a twin
-    that already succeeded. One query reads both, so a twin that moves from
-    sending to succeeded in between cannot slip past both checks."""
-    if submission.force:
-        return False, None
-    rows = _twins(submission, _in_flight() | Q(status=Status.SUCCEEDED))
-    rows = list(rows.order_by("created_at").values_list("pk", "status"))
+        _in_flight() | Q(status=Status.SUCCEEDED),
+        org_id=submission.org_id,
+        fingerprint=submission.fingerprint,
+    ).exclude(pk=submission.pk)
+    rows = list(twins.order_by("created_at").values_list("pk", "status"))
     succeeded = [pk for pk, status in rows if status == Status.SUCCEEDED]
-    waiting = len(rows) > len(succeeded)
-    return waiting, (succeeded[0] if succeeded else None)
+    if succeeded:
+        _move(
+            submission,
+            current,
+            status=Status.DUPLICATE,
+            reason=DUPLICATE_REASON % {"twin": succeeded[0]},
+            finished_at=timezone.now(),
+        )
+        return DONE
+    if rows:
+        if current != Status.QUEUED:
+            _move(submission, current, status=Status.QUEUED)
+        return NextStep(send_in=slot_wait())
+    return None
 
 
 def _hold_if_deferred(submission: Submission) -> bool:
@@ -184,10 +171,10 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
     submission = submission.first()
     if submission is None or submission.status != Status.QUEUED:
         return DONE
-    if _settle_as_duplicate(submission) or _hold_if_deferred(submission):
+    if step := _step_aside(submission, Status.QUEUED):
+        return step
+    if _hold_if_deferred(submission):
         return DONE
-    if _twin_in_flight(submission):
-        return NextStep(send_in=slot_wait())
 
     slot = slot_acquire(
         submission.org_id,
@@ -206,16 +193,12 @@ def submission_send(*, submission_id: int, task_id: str = "") -> NextStep:
         )
         if not claimed:
             return DONE
-        # Of two identical submissions claimed at once, at least one sees the
-        # other here and steps back, so they are never both sent; a twin that
-        # succeeded while this one waited for its slot makes it a duplicate.
-        waiting, succeeded_pk = _twin_after_claim(submission)
-        if succeeded_pk is not None:
-            _settle_as_duplicate(submission, succeeded_pk, current=Status.SENDING)
-            return DONE
-        if waiting:
-            _move(submission, Status.SENDING, status=Status.QUEUED)
-            return NextStep(send_in=slot_wait())
+        # Looked at again once claimed: of two identical submissions claimed
+        # at once, at least one sees the other and steps back, and a twin
+        # that succeeded while this one waited for its slot makes it a
+        # duplicate.
+        if step := _step_aside(submission, Status.SENDING):
+            return step
         return _deliver(submission)
     finally:
         slot_release(slot)
