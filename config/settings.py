@@ -13,6 +13,7 @@ import dj_database_url
 from config.env import (
     encryption_keys,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -172,7 +173,7 @@ else:
 SALESFORCE_API_VERSION = env_str("SALESFORCE_API_VERSION") or "64.0"
 SALESFORCE_SCOPES = ["api", "pardot_api", "refresh_token", "id", "openid"]
 SALESFORCE_CONNECT_TIMEOUT = 5.0
-SALESFORCE_READ_TIMEOUT = float(env_int("SALESFORCE_READ_TIMEOUT", 30))
+SALESFORCE_READ_TIMEOUT = env_float("SALESFORCE_READ_TIMEOUT", 30)
 
 SOCIALACCOUNT_PROVIDERS = {
     "salesforce": {
@@ -182,9 +183,6 @@ SOCIALACCOUNT_PROVIDERS = {
             {
                 "client_id": SALESFORCE_CLIENT_ID,
                 "secret": SALESFORCE_CLIENT_SECRET,
-                "key": (SALESFORCE_LOGIN_URL or "https://login.salesforce.com").rstrip(
-                    "/"
-                ),
             }
         ],
     }
@@ -256,12 +254,12 @@ CELERY_BEAT_SCHEDULE = {
 
 ACTIVITY_MAX_IN_FLIGHT = 5
 ACTIVITY_MAX_ATTEMPTS = env_int("ACTIVITY_MAX_ATTEMPTS", 8)
-ACTIVITY_RETRY_BASE_SECONDS = float(env_str("ACTIVITY_RETRY_BASE_SECONDS") or 2)
-ACTIVITY_RETRY_CAP_SECONDS = float(env_str("ACTIVITY_RETRY_CAP_SECONDS") or 300)
+ACTIVITY_RETRY_BASE_SECONDS = env_float("ACTIVITY_RETRY_BASE_SECONDS", 2)
+ACTIVITY_RETRY_CAP_SECONDS = env_float("ACTIVITY_RETRY_CAP_SECONDS", 300)
 # A task with no free slot looks again for this long in the worker, then
 # hands the worker back and is queued again within ACTIVITY_SLOT_WAIT_SECONDS.
-ACTIVITY_SLOT_HOLD_SECONDS = float(env_str("ACTIVITY_SLOT_HOLD_SECONDS") or 1)
-ACTIVITY_SLOT_WAIT_SECONDS = float(env_str("ACTIVITY_SLOT_WAIT_SECONDS") or 1)
+ACTIVITY_SLOT_HOLD_SECONDS = env_float("ACTIVITY_SLOT_HOLD_SECONDS", 1)
+ACTIVITY_SLOT_WAIT_SECONDS = env_float("ACTIVITY_SLOT_WAIT_SECONDS", 1)
 # A send may take a token refresh and two POSTs, each bounded by the timeouts.
 ACTIVITY_SEND_TIME_LIMIT = int(
     3 * (SALESFORCE_CONNECT_TIMEOUT + SALESFORCE_READ_TIMEOUT)
@@ -270,7 +268,7 @@ ACTIVITY_SEND_TIME_LIMIT = int(
 # frees a slot while its request may still be in flight.
 ACTIVITY_SLOT_LEASE_SECONDS = ACTIVITY_SEND_TIME_LIMIT + 30
 # A send whose answer was lost is looked up this long afterwards.
-ACTIVITY_CHECK_DELAY_SECONDS = float(env_str("ACTIVITY_CHECK_DELAY_SECONDS") or 30)
+ACTIVITY_CHECK_DELAY_SECONDS = env_float("ACTIVITY_CHECK_DELAY_SECONDS", 30)
 
 # Internationalisation
 

@@ -30,11 +30,7 @@ LOCAL_ONLY_ENV = (
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    for name in (
-        "CONSOLE_VAR_DIR",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-        "CONSOLE_TEST_DB_NAME",
-    ):
+    for name in LOCAL_ONLY_ENV:
         clean.pop(name, None)
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     clean["CONSOLE_VAR_DIR"] = str(ROOT / "var" / "test-production")
@@ -77,3 +73,23 @@ def test_an_api_version_older_than_business_units_is_refused_at_start():
 
     assert result.returncode != 0
     assert "needs 56.0 or later" in result.stderr
+
+
+def test_a_wait_that_is_not_a_number_is_refused_at_start_with_its_name():
+    result = _manage("check", env={"ACTIVITY_RETRY_BASE_SECONDS": "two"})
+
+    assert result.returncode != 0
+    assert "ACTIVITY_RETRY_BASE_SECONDS must be a number, such as 2.5." in result.stderr
+    assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_a_read_timeout_may_be_a_fraction_of_a_second():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SALESFORCE_READ_TIMEOUT)",
+        env={"SALESFORCE_READ_TIMEOUT": "2.5"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "2.5"

@@ -46,11 +46,6 @@ def worker_env_extra(emulator) -> dict[str, str]:
 def _point_settings_at(settings, url: str) -> None:
     settings.SALESFORCE_LOGIN_URL = url
     settings.ACCOUNT_ENGAGEMENT_URL = url
-    providers = {**settings.SOCIALACCOUNT_PROVIDERS}
-    salesforce = {**providers["salesforce"]}
-    salesforce["APPS"] = [{**salesforce["APPS"][0], "key": url}]
-    providers["salesforce"] = salesforce
-    settings.SOCIALACCOUNT_PROVIDERS = providers
 
 
 @pytest.fixture
