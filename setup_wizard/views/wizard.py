@@ -423,15 +423,20 @@ def check_status(request: HttpRequest, check_id: int) -> HttpResponse:
         return redirect(_check_page(check))
 
     ctx = {"check": check, "run": check.run, "lookup": check, "existing": check}
+    settled = check.is_settled
     if check.kind == Check.Kind.EXTENSION_LOOKUP and check.run:
-        ctx["state"], _ = selectors.extension_state(check.run)
+        # The run's current look-up, read once for both the state and the
+        # partial: the name may have changed since this one was polled.
+        ctx["state"], ctx["lookup"] = selectors.extension_state(check.run)
+        settled = ctx["lookup"] is None or ctx["lookup"].is_settled
     response = render(
         request,
         CHECK_PARTIALS[check.kind],
         ctx,
-        status=polling_status(request, check.is_settled),
+        status=polling_status(request, settled),
     )
-    if _moves_on(check, ctx.get("state")):
+    lookup = ctx["lookup"]
+    if lookup is not None and _moves_on(lookup, ctx.get("state")):
         response["HX-Redirect"] = reverse("setup_wizard:types", args=[check.run.pk])
     return response
 

@@ -4,7 +4,12 @@ extension of the chosen name, however fast the look-up is."""
 import pytest
 
 from setup_wizard.models import Check
-from tests.setup_wizard.helpers import open_run, pass_connect, wait_check
+from tests.setup_wizard.helpers import (
+    create_in_salesforce,
+    open_run,
+    pass_connect,
+    wait_check,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +66,26 @@ def test_coming_back_to_the_step_later_shows_the_form_to_change_the_name(
     assert page.status_code == 200
     assert b'value="Webinar_Service"' in page.content
     assert b"it will be created" in page.content
+
+
+def test_polling_a_look_up_for_an_old_name_offers_the_current_name_for_adoption(
+    celery_worker_process, connected_org, admin_client, sf
+):
+    taken = create_in_salesforce(
+        sf,
+        "MarketingAppExtension",
+        {"DeveloperName": "Webinar_Events", "MasterLabel": "Webinar Events"},
+    )
+    run = open_run(admin_client)
+    pass_connect(admin_client, run)
+    _save_name(admin_client, run, "Webinar_Service")
+    old = wait_check(run, Check.Kind.EXTENSION_LOOKUP)
+    _save_name(admin_client, run, "Webinar_Events")
+    current = wait_check(run, Check.Kind.EXTENSION_LOOKUP)
+
+    polled = admin_client.get("/setup/checks/%s/" % old.pk, **HTMX)
+
+    assert current.pk != old.pk and current.result["found"]
+    assert b"Adopt it" in polled.content
+    assert ('name="sf_id" value="%s"' % taken).encode() in polled.content
+    assert ('name="check" value="%s"' % current.pk).encode() in polled.content
