@@ -180,16 +180,22 @@ class AddActivityTypeForm(ActivityTypeForm):
         self.extension = extension
         super().__init__(*args, **kwargs)
 
-    def clean_api_name(self) -> str:
-        name = self.cleaned_data["api_name"]
-        types = self.extension.activity_types.filter(api_name__iexact=name)
-        if types.exists():
-            raise ValidationError(
-                self.error_messages["exists"],
-                code="exists",
-                params={"extension": self.extension.label},
+    def clean(self) -> dict:
+        # After the API name is filled in from the label, so a name typed
+        # only as a label is checked too.
+        data = super().clean()
+        name = data.get("api_name")
+        types = self.extension.activity_types
+        if name and types.filter(api_name__iexact=name).exists():
+            self.add_error(
+                "api_name",
+                ValidationError(
+                    self.error_messages["exists"],
+                    code="exists",
+                    params={"extension": self.extension.label},
+                ),
             )
-        return name
+        return data
 
 
 class AssignForm(forms.Form):

@@ -105,3 +105,21 @@ def test_the_page_says_extensions_and_types_cannot_be_deleted(
 
 def _unit_pk(sf_id: str) -> int:
     return BusinessUnit.objects.get(sf_id=sf_id).pk
+
+
+def test_a_type_named_only_by_a_label_an_existing_type_has_is_refused(
+    celery_worker_process, connected_org, admin_client, sf
+):
+    walk_wizard(admin_client)
+    extension = Extension.objects.get()
+    prefix = "add-%s" % extension.pk
+    changes = SetupRun.objects.filter(kind="change").count()
+
+    response = admin_client.post(
+        "/setup/extensions/%s/types/" % extension.pk,
+        {"%s-label" % prefix: "Registered", "%s-activate" % prefix: "on"},
+    )
+
+    assert b"already has an activity type with this API name" in response.content
+    assert SetupRun.objects.filter(kind="change").count() == changes
+    assert extension.activity_types.filter(api_name="Registered").count() == 1
