@@ -34,7 +34,7 @@ from activity.backoff import daily_limit_until, retry_delay, slot_wait
 from activity.models import Attempt, BusinessUnitQueue, Status, Submission
 from activity.services import DUPLICATE_REASON
 from activity.slots import slot_acquire, slot_release
-from salesforce.client import SalesforceClient
+from salesforce.client import SalesforceClient, external_activities_url
 from salesforce.errors import (
     ConcurrencyLimited,
     DailyLimitReached,
@@ -246,14 +246,13 @@ def _deliver(submission: Submission) -> NextStep:
 def _attempt_begin(submission: Submission) -> Attempt:
     """Record the attempt before the request leaves: if the worker is lost
     during the call, the open attempt says the request may have been sent."""
-    host = submission.org.account_engagement_host
     # Numbered from the attempts themselves: a worker lost mid-call leaves an
     # attempt that attempt_count never counted.
     last = submission.attempts.aggregate(last=Max("number"))["last"] or 0
     return Attempt.objects.create(
         submission=submission,
         number=last + 1,
-        url="%s/api/v5/external-activities" % host,
+        url=external_activities_url(submission.org),
     )
 
 

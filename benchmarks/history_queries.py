@@ -126,7 +126,7 @@ def _fill_postgres(setup: dict, rows: int, chunk: int = 100_000) -> None:
             business_unit_sf_id, extension_name, type_name, email, value,
             activity_date, fingerprint, source, sent_by_label, force, status,
             reason, error_class, error_code, attempt_count, retries_used,
-            task_id, created_at, updated_at, finished_at
+            look_ups, task_id, created_at, updated_at, finished_at
         )
         SELECT
             {org.pk},
@@ -147,7 +147,7 @@ def _fill_postgres(setup: dict, rows: int, chunk: int = 100_000) -> None:
             CASE WHEN ({statuses})[1 + (n * 7) %% {len(STATUSES)}] = 'failed'
                  THEN 'The activity type is not active. Activate it in Setup.'
                  ELSE '' END,
-            '', '', 1, 0, '',
+            '', '', 1, 0, 0, '',
             ts, ts, ts
         FROM (
             SELECT n, TIMESTAMPTZ '{END.isoformat()}'

@@ -75,6 +75,11 @@ ACTIVITY_READ_FIELDS = (*ACTIVITY_FIELDS, "createdAt")
 QUERY_PAGE_SIZE = 1000
 
 
+def external_activities_url(org: Org) -> str:
+    """Where the org's external activities are sent and read."""
+    return org.account_engagement_host + EXTERNAL_ACTIVITIES_PATH
+
+
 def api_version() -> str:
     """``SALESFORCE_API_VERSION`` as ``NN.N``, refused when older than 56.0."""
     raw = str(settings.SALESFORCE_API_VERSION).strip().lstrip("vV")
@@ -476,7 +481,7 @@ class SalesforceClient:
         return self._data_url(path)
 
     def _pardot_url(self) -> str:
-        return self.org.account_engagement_host + EXTERNAL_ACTIVITIES_PATH
+        return external_activities_url(self.org)
 
     def _next_page(self, payload: dict) -> tuple[str, dict | None] | None:
         """Where the next page of a v5 query is, if there is one."""

@@ -13,7 +13,6 @@ def salesforce_signin(request: HttpRequest) -> dict:
         return ctx
     membership = getattr(request, "membership", None) or current_membership(request)
     if membership is not None and membership.is_admin:
-        ctx["reconnect_connections"] = list(
-            connections_needing_reconnect(membership.org)
-        )
+        # Lazy: only the full page's banner reads it, not polled partials.
+        ctx["reconnect_connections"] = connections_needing_reconnect(membership.org)
     return ctx
