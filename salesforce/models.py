@@ -108,6 +108,17 @@ class ConnectionStatus(models.TextChoices):
     DISCONNECTED = "disconnected", "Disconnected"
 
 
+def granted_scopes(scopes) -> set[str]:
+    """The scopes in effect: offline_access is refresh_token under its other
+    name, and full covers every scope but that one."""
+    granted = set(scopes)
+    if "offline_access" in granted:
+        granted.add("refresh_token")
+    if "full" in granted:
+        granted |= {"api", "pardot_api"}
+    return granted
+
+
 class Connection(models.Model):
     """One Salesforce user's tokens for one org, encrypted at rest."""
 
@@ -157,7 +168,8 @@ class Connection(models.Model):
 
     @property
     def scope_set(self) -> set[str]:
-        return set(self.scopes.split())
+        """The scopes in effect, as ``granted_scopes`` reads them."""
+        return granted_scopes(self.scopes.split())
 
     @property
     def is_usable(self) -> bool:

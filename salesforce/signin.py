@@ -46,6 +46,7 @@ from salesforce.models import (
     Org,
     OrgType,
     Role,
+    granted_scopes,
 )
 from salesforce.wire import issued_at as _issued_at
 
@@ -215,11 +216,8 @@ def _checked_instance_url(url: object, login_url: str) -> str:
 
 
 def missing_scopes(scopes: Iterable[str]) -> list[str]:
-    """The required scopes not in ``scopes``; offline_access counts as
-    refresh_token, which is the same permission."""
-    granted = set(scopes)
-    if "offline_access" in granted:
-        granted.add("refresh_token")
+    """The required scopes ``scopes`` does not grant."""
+    granted = granted_scopes(scopes)
     return [scope for scope in REQUIRED_SCOPES if scope not in granted]
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 
-from salesforce import tooling
+from salesforce import signin, tooling
 from salesforce.errors import (
     NotFound,
     RefreshTokenRevoked,
@@ -25,7 +25,6 @@ from salesforce.models import (
 )
 from setup_wizard import mirroring
 
-REQUIRED_SCOPES = ("api", "pardot_api", "refresh_token")
 NO_EXTENSIONS_SENTENCE = (
     "This org cannot hold external-activity extensions: they need Account "
     "Engagement Plus, Advanced or Premium. Ask your Salesforce account team to "
@@ -73,7 +72,7 @@ def _scopes_item(org: Org) -> dict:
             "No Salesforce connection is set for this org. Connect it under "
             "Settings, then check again.",
         )
-    missing = [s for s in REQUIRED_SCOPES if s not in _granted(connection.scope_set)]
+    missing = signin.missing_scopes(connection.scope_set)
     if not missing:
         return _item(
             "scopes",
@@ -91,17 +90,6 @@ def _scopes_item(org: Org) -> dict:
         "then reconnect under Settings."
         % (", ".join(missing), "it" if len(missing) == 1 else "them"),
     )
-
-
-def _granted(scopes: set[str]) -> set[str]:
-    """The scopes in effect: offline_access is refresh_token under its other
-    name, and full covers every scope but that one."""
-    granted = set(scopes)
-    if "offline_access" in granted:
-        granted.add("refresh_token")
-    if "full" in granted:
-        granted |= {"api", "pardot_api"}
-    return granted
 
 
 def _tooling_item(client) -> dict:

@@ -239,6 +239,7 @@ def test_the_extension_choice_follows_the_look_up(org, unit):
     [
         ("api pardot_api refresh_token id", "ok", None),
         ("api pardot_api offline_access", "ok", None),
+        ("full refresh_token", "ok", None),
         ("api refresh_token", "warning", "lacks pardot_api"),
         ("pardot_api refresh_token", "failed", "lacks api"),
     ],

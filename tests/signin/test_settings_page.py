@@ -40,6 +40,18 @@ def test_settings_show_each_connections_health_and_the_execution_one(admin_clien
     assert "Connect integration user" in page
 
 
+def test_a_full_scope_connection_agrees_with_the_setup_check(admin_client, org):
+    org.execution_connection = ConnectionFactory(
+        org=org, sf_username="ivy@example.com", scopes="full refresh_token id"
+    )
+    org.save()
+
+    page = admin_client.get(reverse("salesforce:settings")).content.decode()
+
+    assert "ivy@example.com" in page
+    assert "Missing:" not in page
+
+
 def test_support_sees_the_settings_read_only(support_client, org):
     connection = ConnectionFactory(org=org, sf_username="ivy@example.com")
 
