@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -422,10 +421,17 @@ def test_a_twin_that_succeeds_while_this_one_waits_for_a_slot_makes_it_a_duplica
         slot_acquire(org.pk, unit.sf_id) for _ in range(settings.ACTIVITY_MAX_IN_FLIGHT)
     ]
     steps = []
+    at_the_slots = threading.Event()
+
+    def note_slot_queries(execute, sql, params, many, context):
+        if "activity_sendslot" in sql:
+            at_the_slots.set()
+        return execute(sql, params, many, context)
 
     def send():
         try:
-            steps.append(sending.submission_send(submission_id=waiting.pk))
+            with connection.execute_wrapper(note_slot_queries):
+                steps.append(sending.submission_send(submission_id=waiting.pk))
         finally:
             connection.close()
 
@@ -433,7 +439,7 @@ def test_a_twin_that_succeeds_while_this_one_waits_for_a_slot_makes_it_a_duplica
     thread.start()
     # The sender has found no twin and waits for one of the unit's slots; an
     # identical activity succeeds meanwhile and frees its slot.
-    time.sleep(0.5)
+    assert at_the_slots.wait(timeout=10)
     [twin] = make_rows(live_setup, 1, status="succeeded", email="jane@example.com")
     for slot in busy:
         slot_release(slot)
@@ -441,6 +447,7 @@ def test_a_twin_that_succeeds_while_this_one_waits_for_a_slot_makes_it_a_duplica
 
     waiting.refresh_from_db()
     assert steps == [sending.DONE]
+    assert waiting.claimed_at is not None  # it was turned back after its claim
     assert waiting.status == "duplicate"
     assert "submission %s" % twin.pk in waiting.reason
     assert waiting.attempts.count() == 0
