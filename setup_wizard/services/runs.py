@@ -60,6 +60,28 @@ def _reach(run: SetupRun, step: str) -> None:
         run.step = step
 
 
+# What the steps choose; saved only while the run is a draft, so a page
+# submitted from a stale tab cannot undo a start made meanwhile.
+CHOICE_FIELDS = (
+    "step",
+    "extension_label",
+    "extension_api_name",
+    "extension_description",
+    "adopt_sf_id",
+    "adopt_is_active",
+    "activity_types",
+    "business_unit_ids",
+    "existing_assignments",
+)
+
+
+def _save_choices(run: SetupRun) -> bool:
+    """Write the run's choices if it is still a draft; False when it is not."""
+    choices = {name: getattr(run, name) for name in CHOICE_FIELDS}
+    drafts = SetupRun.objects.filter(pk=run.pk, status=SetupRun.Status.DRAFT)
+    return bool(drafts.update(**choices, updated_at=timezone.now()))
+
+
 def run_reach_step(*, run: SetupRun, step: str) -> None:
     _reach(run, step)
     run.save(update_fields=["step", "updated_at"])
@@ -76,8 +98,8 @@ def run_save_extension(
     run.extension_api_name = api_name
     run.extension_description = description
     _reach(run, SetupRun.Step.TYPES)
-    run.save()
-    _look_up_name(run)
+    if _save_choices(run):
+        _look_up_name(run)
 
 
 def _look_up_name(run: SetupRun) -> None:
@@ -117,12 +139,12 @@ def run_adopt(*, run: SetupRun, entry: dict) -> None:
     run.existing_assignments = list(entry.get("business_unit_ids", []))
     run.business_unit_ids = list(run.existing_assignments)
     _reach(run, SetupRun.Step.TYPES)
-    run.save()
+    _save_choices(run)
 
 
 def run_forget_adoption(*, run: SetupRun) -> None:
     _forget_adoption(run)
-    run.save()
+    _save_choices(run)
 
 
 def _forget_adoption(run: SetupRun) -> None:
@@ -148,13 +170,13 @@ def run_save_types(*, run: SetupRun, new_types: list[dict]) -> None:
     ]
     run.activity_types = existing + fresh
     _reach(run, SetupRun.Step.BUSINESS_UNITS)
-    run.save()
+    _save_choices(run)
 
 
 def run_save_business_units(*, run: SetupRun, unit_ids: list[str]) -> None:
     run.business_unit_ids = list(dict.fromkeys(unit_ids))
     _reach(run, SetupRun.Step.REVIEW)
-    run.save()
+    _save_choices(run)
 
 
 # Running the plan

@@ -34,6 +34,27 @@ def test_starting_a_run_twice_plans_its_records_once(org, admin_user):
     assert "Assign the extension to %s" % UNIT in started.detail
 
 
+def test_a_step_saved_from_a_stale_page_after_the_start_changes_nothing(
+    org, admin_user
+):
+    stale = _run(org, created_by=admin_user)
+    started = SetupRun.objects.get(pk=stale.pk)
+    assert services.run_start(run=started, actor=admin_user, activate=True)
+
+    services.run_save_types(
+        run=stale, new_types=[{"label": "Downloaded", "api_name": "Downloaded"}]
+    )
+    services.run_save_extension(
+        run=stale, label="Other", api_name="Other_Name", description=""
+    )
+
+    started.refresh_from_db()
+    assert started.status == SetupRun.Status.RUNNING
+    assert started.extension_api_name == "Webinar_Service"
+    assert [t["api_name"] for t in started.activity_types] == ["Registered", "Attended"]
+    assert started.checks.count() == 0
+
+
 def test_a_record_is_claimed_once_and_only_its_own_task_may_take_it_back(
     org, admin_user
 ):
