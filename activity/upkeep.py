@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from activity.models import Attempt, BusinessUnitQueue, Status, Submission
@@ -48,8 +48,16 @@ def submissions_resume(*, limit: int = 2000) -> int:
         deferred_until__isnull=True,
         org__execution_connection__status=ConnectionStatus.ACTIVE,
     )
+    # A daily-limit hold ends with its business unit's hold, whether its time
+    # came or a Retry lifted it early: the unit's queue row decides.
+    unit_held = BusinessUnitQueue.objects.filter(
+        org_id=OuterRef("org_id"),
+        business_unit_sf_id=OuterRef("business_unit_sf_id"),
+        deferred_until__gt=now,
+    )
+    hold_ended = Q(deferred_until__isnull=False) & ~Exists(unit_held)
     due = Submission.objects.filter(status=Status.DEFERRED).filter(
-        Q(deferred_until__lte=now) | reconnected
+        hold_ended | reconnected
     )
     ids = list(due.order_by("created_at").values_list("pk", flat=True)[:limit])
     for start in range(0, len(ids), BATCH):

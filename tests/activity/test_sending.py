@@ -193,6 +193,25 @@ def test_deferred_submissions_are_sent_when_their_day_comes(
     assert len(_stored(sf)) == 1
 
 
+def test_a_retry_that_lifts_the_units_hold_lets_the_rest_of_its_held_work_go(
+    celery_worker_process, live_setup, sf, admin_client
+):
+    from activity.tasks import resume_deferred
+
+    body = {"code": 122, "message": "Daily API rate limit met"}
+    sf.add_fault(method="POST", path=POST_PATH, status=429, body=body)
+    first = _settled(submit(live_setup))
+    second = _settled(submit(live_setup, email="john@example.com"))
+    assert (first.status, second.status) == ("deferred", "deferred")
+
+    admin_client.post("/submissions/%s/retry/" % first.pk)
+    _settled(first, "succeeded")
+    resume_deferred()
+
+    assert _settled(second, "succeeded").status == "succeeded"
+    assert len(_stored(sf)) == 2
+
+
 def test_a_daily_limit_hold_in_an_org_sharing_the_unit_id_does_not_defer_this_one(
     celery_worker_process, live_setup, sf
 ):
