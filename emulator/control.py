@@ -15,16 +15,18 @@ from emulator.messages import Request, Response, json_response
 from emulator.schema import OBJECTS
 from emulator.state import State
 
-_FAULT_KEYS = {
-    "method",
-    "path",
-    "count",
-    "status",
-    "body",
-    "headers",
-    "latency_ms",
-    "drop",
+# The keys a fault may set, each with the value it takes when left out.
+_FAULT_DEFAULTS: dict[str, Any] = {
+    "method": None,
+    "path": None,
+    "count": 1,
+    "status": 0,
+    "body": None,
+    "headers": None,
+    "latency_ms": 0,
+    "drop": False,
 }
+_DELETABLE = " and ".join(n for n, s in OBJECTS.items() if "DELETE" in s.verbs)
 _fault_ids = itertools.count(1)
 
 
@@ -144,8 +146,8 @@ def _record(state: State, request: Request, name: str, record_id: str) -> Respon
     if record is None:
         raise ControlError(f"no {name} with id {record_id}", 404)
     if request.method == "DELETE":
-        if name != "MarketingAppExtAssignment":
-            raise ControlError("only MarketingAppExtAssignment records can be deleted")
+        if "DELETE" not in spec.verbs:
+            raise ControlError(f"only {_DELETABLE} records can be deleted")
         del state.records(name)[record["Id"]]
         return Response(204)
     # Choice: a direct change skips the API's validation, as a change made
@@ -185,20 +187,12 @@ def _reset_daily(state: State, request: Request) -> Response:
 
 
 def _fault(body: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(body) - _FAULT_KEYS
+    unknown = set(body) - _FAULT_DEFAULTS.keys()
     if unknown:
         raise ControlError(f"unknown fault keys: {', '.join(sorted(unknown))}")
-    fault = {
-        "id": next(_fault_ids),
-        "method": (body.get("method") or "").upper() or None,
-        "path": body.get("path"),
-        "count": body.get("count", 1),
-        "status": body.get("status", 0),
-        "body": body.get("body"),
-        "headers": body.get("headers") or {},
-        "latency_ms": body.get("latency_ms", 0),
-        "drop": body.get("drop", False),
-    }
+    fault = {"id": next(_fault_ids), **_FAULT_DEFAULTS, **body}
+    fault["method"] = (fault["method"] or "").upper() or None
+    fault["headers"] = fault["headers"] or {}
     if not isinstance(fault["path"], str) or not fault["path"].startswith("/"):
         raise ControlError("path must start with /")
     for key, least in (("count", 1), ("status", 0), ("latency_ms", 0)):

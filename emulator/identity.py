@@ -92,7 +92,7 @@ def id_token(
     signing_input = f"{_b64(header)}.{_b64(claims)}"
     key = state.app.client_secret.encode("utf-8")
     mac = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64url(mac)}"
+    return f"{signing_input}.{b64url(mac)}"
 
 
 def _session(state: State, request: Request) -> Session | Response:
@@ -133,8 +133,9 @@ def _common(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _b64(payload: dict[str, Any]) -> str:
-    return _b64url(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return b64url(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
-def _b64url(raw: bytes) -> str:
+def b64url(raw: bytes) -> str:
+    """Base64url without the trailing "=" padding, as JWT and PKCE use it."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -53,10 +53,12 @@ def authorize(state: State, request: Request) -> Response:
         return _callback(pending, error="unsupported_response_type")
     if pending["code_challenge"] and pending["code_challenge_method"] != "S256":
         return _callback(pending, error="invalid_request")
+    # Forget stale login requests and codes on every authorize, whether or
+    # not the consent page is shown.
+    _purge_pending(state)
     if state.settings["auto_approve"]:
         return _approve(state, pending, _hinted_user(state, request))
 
-    _purge_pending(state)
     request_id = secrets.token_urlsafe(16)
     state.data["pending"][request_id] = pending
     users = list(state.records("User").values())
@@ -232,7 +234,7 @@ def _check_verifier(challenge: str | None, verifier: str | None) -> None:
     if not verifier:
         raise OAuthError("invalid_grant", "code_verifier is required")
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    computed = identity.b64url(digest)
     if not hmac.compare_digest(computed, challenge):
         raise OAuthError("invalid_request", "invalid code verifier")
 
@@ -246,7 +248,7 @@ def _refresh(state: State, request: Request, form: dict[str, str]) -> dict[str, 
         raise OAuthError("invalid_grant", "authentication failure")
     new_refresh = None
     if state.settings["rotate_refresh_tokens"]:
-        new_refresh = rotate_refresh_token(state, grant)
+        new_refresh = rotate_refresh_token(grant)
     state.runtime.stats["refreshes"] += 1
     return token_payload(state, request.base_url, grant, refresh_token=new_refresh)
 
@@ -259,8 +261,8 @@ def token_payload(
     refresh_token: str | None,
     nonce: str | None = None,
 ) -> dict[str, Any]:
-    issued_at = str(int(clock.now() * 1000))
     """The token endpoint's answer, with a new access token for the grant."""
+    issued_at = str(int(clock.now() * 1000))
     identity_url = identity.identity_url(base_url, grant["org_id"], grant["user_id"])
     key = state.app.client_secret.encode("utf-8")
     mac = hmac.new(key, (identity_url + issued_at).encode("utf-8"), hashlib.sha256)

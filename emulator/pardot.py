@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from emulator import clock, seed
+from emulator import clock, identity, seed
 from emulator.messages import Request, Response, json_response
 from emulator.sessions import bearer_token, session_for
 from emulator.state import State
@@ -322,7 +322,7 @@ def _datetime(text: str) -> datetime | None:
 
 def _encode_page_token(params: dict[str, str], offset: int) -> str:
     raw = json.dumps({"params": params, "offset": offset}).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return identity.b64url(raw)
 
 
 def _decode_page_token(token: str) -> tuple[dict[str, str], int]:

@@ -12,7 +12,6 @@ from emulator.sessions import Session
 from emulator.state import State
 
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_STRING_KINDS = ("string", "textarea", "picklist", "reference")
 
 
 def render(

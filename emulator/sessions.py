@@ -20,8 +20,6 @@ REFRESH_SCOPES = frozenset({"refresh_token", "offline_access"})
 
 @dataclass
 class Session:
-    token: str
-    grant: dict[str, Any]
     user: dict[str, Any]
     org: dict[str, Any]
     scopes: frozenset[str]
@@ -63,7 +61,7 @@ def new_access_token(state: State, grant: dict[str, Any]) -> str:
     return token
 
 
-def rotate_refresh_token(state: State, grant: dict[str, Any]) -> str:
+def rotate_refresh_token(grant: dict[str, Any]) -> str:
     grant["refresh_token"] = _refresh_token_value()
     return grant["refresh_token"]
 
@@ -82,7 +80,7 @@ def session_for(state: State, token: str | None) -> Session | None:
     if not user or not user["IsActive"]:
         return None
     org = state.find("Organization", None, user["_org"])
-    return Session(token, grant, user, org, frozenset(grant["scopes"]))
+    return Session(user, org, frozenset(grant["scopes"]))
 
 
 def grant_for_refresh_token(state: State, token: str | None) -> dict[str, Any] | None:
