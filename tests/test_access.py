@@ -68,11 +68,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url, entry, db):
         assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize(("url", "entry"), ALL_URLS, ids=[u for u, _ in ALL_URLS])
+CONSOLE_URLS = [
+    (u, e) for u, e in ALL_URLS if _module(e.callback).startswith(CONSOLE_MODULES)
+]
+
+
+def test_the_console_urls_are_found():
+    assert CONSOLE_URLS
+    assert any(_is_public(e.callback) for _, e in CONSOLE_URLS)
+    assert any(not _is_public(e.callback) for _, e in CONSOLE_URLS)
+
+
+@pytest.mark.parametrize(
+    ("url", "entry"), CONSOLE_URLS, ids=[u for u, _ in CONSOLE_URLS]
+)
 def test_every_console_view_checks_the_role_or_is_deliberately_public(url, entry):
     callback = entry.callback
-    if not _module(callback).startswith(CONSOLE_MODULES):
-        return
 
     if _is_public(callback):
         assert entry.name in PUBLIC_CONSOLE_VIEWS, "%s is public by mistake" % url

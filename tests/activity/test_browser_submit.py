@@ -1,9 +1,13 @@
 """A newcomer sends a test activity, watches it land, then finds it in the
 history by email with its request and response."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
+
+from tests.activity.helpers import make_rows
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,9 +52,14 @@ def test_a_test_activity_lands_and_is_found_in_the_history_by_email(
     result.get_by_text("Succeeded", exact=True).wait_for(timeout=15_000)
     assert "HTTP 204" in result.inner_text()
 
+    # Someone else's submission, which the email filter has to leave out.
+    make_rows(live_setup, 1, email="other@example.com")
     page.get_by_role("link", name="Submissions", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/submissions/$"))
+    assert page.locator("tbody tr").count() == 2
     page.get_by_label("Email").fill("newcomer@example.com")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"[?&]email=newcomer%40example\.com"))
     row = page.locator("tbody tr")
     assert row.count() == 1
     assert "Succeeded" in row.inner_text()

@@ -8,6 +8,7 @@ from tests.emulator.helpers import (
     MARKETING_UNIT,
     SALES_UNIT,
     TIMEOUT,
+    create,
     emulator_fixtures,
     post_activity,
     ready_extension,
@@ -15,6 +16,18 @@ from tests.emulator.helpers import (
 )
 
 emulator_process, emulator = emulator_fixtures()
+
+
+def poll_until(condition, timeout=5.0, pause=0.01):
+    """Ask ``condition`` again and again until it holds; fail after ``timeout``.
+
+    A local loop: the emulator's tests stay free of Django and its helpers.
+    """
+    give_up_at = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= give_up_at:
+            pytest.fail("the emulator never reached the awaited state")
+        time.sleep(pause)
 
 
 @pytest.fixture
@@ -55,6 +68,14 @@ def test_only_five_requests_per_business_unit_run_at_once(emulator, token, setup
 
 
 def test_the_concurrency_limit_is_counted_per_business_unit(emulator, token, setup):
+    # The sales unit may receive the same activity, so every request can succeed.
+    create(
+        emulator,
+        token,
+        "MarketingAppExtAssignment",
+        MarketingAppExtensionId=setup["extension"],
+        ParentId=SALES_UNIT,
+    )
     emulator.settings(latency_ms=300, max_concurrent_per_business_unit=2)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -67,6 +88,10 @@ def test_the_concurrency_limit_is_counted_per_business_unit(emulator, token, set
 
     # Both units had room for two; none was refused for being busy.
     assert all(r.status_code != 429 for r in results)
+    assert [r.status_code for r in results] == [204, 204, 204, 204]
+    # Each unit really had two requests running at the same time.
+    assert emulator.stats()["max_in_flight"] == {MARKETING_UNIT: 2, SALES_UNIT: 2}
+    assert len(emulator.state()["external_activities"]) == 4
 
 
 def test_latency_delays_api_calls(emulator, token):
@@ -144,7 +169,7 @@ def test_faults_count_toward_the_concurrency_limit(emulator, token, setup):
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         slow = pool.submit(post_activity, emulator, token)
-        time.sleep(0.15)
+        poll_until(lambda: emulator.stats()["in_flight"].get(MARKETING_UNIT) == 1)
         second = pool.submit(post_activity, emulator, token).result()
         first = slow.result()
 

@@ -221,12 +221,15 @@ def test_the_daily_limit_is_122_until_reset(emulator, token, setup):
 def test_the_daily_limit_counts_per_business_unit(emulator, token, setup):
     ready_extension(emulator, token, extension="Other_Tool", unit=SALES_UNIT)
     emulator.settings(daily_limit=1)
-    post_activity(emulator, token)
+    first = post_activity(emulator, token)
+    limited_unit = post_activity(emulator, token)
 
     other_unit = post_activity(
         emulator, token, activity(extension="Other_Tool"), unit=SALES_UNIT
     )
 
+    assert first.status_code == 204
+    assert pardot_error(limited_unit) == (429, 122)
     assert other_unit.status_code == 204
 
 

@@ -1,6 +1,7 @@
 """Support staff may read setup progress and results, and change nothing."""
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, get_resolver
 
 from salesforce.models import AuditEvent, Extension
@@ -62,7 +63,7 @@ def test_support_staff_are_refused_every_write(support_client, org, url):
 
 @pytest.mark.django_db
 def test_support_staff_read_progress_extensions_and_verify_without_controls(
-    support_client, org
+    support_client, org, admin_user
 ):
     run = SetupRun.objects.create(
         org=org, status=SetupRun.Status.FAILED, extension_api_name="Webinar"
@@ -83,6 +84,13 @@ def test_support_staff_read_progress_extensions_and_verify_without_controls(
     extensions = support_client.get("/setup/extensions/")
     verify = support_client.get("/setup/verify/")
     overview = support_client.get("/setup/")
+    # The same pages seen by an admin of the org, in a session of their own
+    # (admin_client and support_client share one test client).
+    admin = Client()
+    admin.force_login(admin_user)
+    admin_progress = admin.get("/setup/runs/%s/progress/" % run.pk)
+    admin_extensions = admin.get("/setup/extensions/")
+    admin_verify = admin.get("/setup/verify/")
 
     assert progress.status_code == 200
     assert b"Salesforce allows no more extensions" in progress.content
@@ -93,6 +101,13 @@ def test_support_staff_read_progress_extensions_and_verify_without_controls(
     assert b"Verify now" not in verify.content
     assert overview.status_code == 200
     assert b"See its progress" in overview.content
+    # The controls hidden from support staff are there for an admin.
+    assert admin_progress.status_code == 200
+    assert b"/setup/runs/%d/retry/" % run.pk in admin_progress.content
+    assert admin_extensions.status_code == 200
+    assert b'role="switch"' in admin_extensions.content
+    assert admin_verify.status_code == 200
+    assert b"Verify now" in admin_verify.content
 
 
 @pytest.mark.django_db

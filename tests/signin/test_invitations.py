@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -241,11 +241,13 @@ def test_an_invitation_is_not_accepted_by_someone_else_signing_in(admin_client, 
     visitor = Client()
     visitor.get(_relative(link))
 
-    visitor.post(
+    signed_in = visitor.post(
         reverse("account_login"),
         {"login": stranger.email, "password": "correct horse battery staple"},
     )
 
+    assert signed_in.status_code == 302
+    assert visitor.session[SESSION_KEY] == str(stranger.pk)
     assert not Membership.objects.filter(user=stranger, org=org).exists()
     assert Invitation.objects.get().accepted_at is None
 
