@@ -101,10 +101,14 @@ def _when(moment: datetime) -> str:
     )
 
 
-def _move(submission: Submission, current: str, **fields) -> bool:
-    """Change the submission only if it is still in ``current``."""
+def _move(
+    submission: Submission, current: str, *, where: dict | None = None, **fields
+) -> bool:
+    """Change the submission only if it is still in ``current`` (and still
+    matches ``where``)."""
     fields.setdefault("updated_at", timezone.now())
-    moved = Submission.objects.filter(pk=submission.pk, status=current).update(**fields)
+    rows = Submission.objects.filter(pk=submission.pk, status=current, **where or {})
+    moved = rows.update(**fields)
     if moved:
         for name, value in fields.items():
             setattr(submission, name, value)
@@ -439,12 +443,26 @@ def _look_up(submission: Submission) -> bool:
     return any(matches(submission, activity) for activity in found)
 
 
+def _unsettled_since_claim(submission: Submission) -> dict:
+    """A look-up settles only the send it was started for: a Retry that sent
+    again since (a new claim) makes its finding stale."""
+    return {"checked_at__isnull": True, "claimed_at": submission.claimed_at}
+
+
 def _look_up_failed(submission: Submission, why: str = "") -> None:
+    where = _unsettled_since_claim(submission)
     if submission.look_ups < MAX_LOOK_UPS:
-        _move(submission, Status.UNKNOWN, reason=CHECK_FAILED_REASON % {"why": why})
+        reason = CHECK_FAILED_REASON % {"why": why}
+        _move(submission, Status.UNKNOWN, where=where, reason=reason)
         return
     reason = CHECK_GAVE_UP_REASON % {"number": submission.look_ups}
-    _move(submission, Status.UNKNOWN, reason=reason, checked_at=timezone.now())
+    _move(
+        submission,
+        Status.UNKNOWN,
+        where=where,
+        reason=reason,
+        checked_at=timezone.now(),
+    )
     logger.warning(
         "Submission %s: gave up looking it up after %s tries",
         submission.pk,
@@ -477,10 +495,12 @@ def submission_reconcile(*, submission_id: int) -> NextStep:
         slot_release(slot)
 
     now = timezone.now()
+    where = _unsettled_since_claim(submission)
     if found:
         _move(
             submission,
             Status.UNKNOWN,
+            where=where,
             status=Status.SUCCEEDED,
             reason=CONFIRMED_REASON,
             checked_at=now,
@@ -488,6 +508,6 @@ def submission_reconcile(*, submission_id: int) -> NextStep:
         )
     else:
         reason = NOT_FOUND_REASON % {"at": _when(now)}
-        _move(submission, Status.UNKNOWN, reason=reason, checked_at=now)
+        _move(submission, Status.UNKNOWN, where=where, reason=reason, checked_at=now)
     logger.info("Submission %s checked: found=%s", submission.pk, found)
     return DONE

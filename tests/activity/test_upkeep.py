@@ -1,10 +1,12 @@
 """The periodic sweeper and resumer put back on their way the submissions a
 lost worker or a lost message left behind, and never send blindly twice."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -305,3 +307,27 @@ def test_a_next_step_that_cannot_be_queued_is_logged_and_left_to_the_sweeper(
     )
     assert upkeep.submissions_sweep()["published"] == 1
     assert published == [(row.pk,)]
+
+
+def test_a_look_up_overtaken_by_a_new_send_does_not_settle_the_new_send(live_setup, sf):
+    sf.add_fault(method="GET", path="/api/v5/external-activities", latency_ms=800)
+    row = _row(live_setup, status="unknown", claimed_at=_long_ago())
+    Attempt.objects.create(submission=row, number=1, started_at=_long_ago())
+
+    def look_up():
+        try:
+            sending.submission_reconcile(submission_id=row.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look_up)
+    thread.start()
+    wait_for(lambda: Submission.objects.filter(pk=row.pk, look_ups=1).exists())
+    # Meanwhile a Retry sent it again, and that answer was lost too.
+    Submission.objects.filter(pk=row.pk).update(claimed_at=timezone.now())
+    thread.join(timeout=30)
+
+    row.refresh_from_db()
+    assert row.status == "unknown"
+    assert row.checked_at is None
+    assert sf.stats()["pardot_posts"] == 0
