@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from activity.models import Source, Status, Submission
+from salesforce.access import org_objects
 from salesforce.models import ActivityType, BusinessUnit, Extension
 
 
@@ -15,7 +16,7 @@ def _org_rows(model):
     def rows(request):
         if request is None or not hasattr(request, "org"):
             return model.objects.none()
-        return model.objects.filter(org=request.org)
+        return org_objects(request, model)
 
     return rows
 

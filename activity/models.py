@@ -233,8 +233,9 @@ class Attempt(models.Model):
         return "Attempt %s of submission %s" % (self.number, self.submission_id)
 
     @property
-    def answered(self) -> bool:
-        return self.response_status is not None
+    def accepted(self) -> bool:
+        """Account Engagement answered with a 2xx: the activity was recorded."""
+        return self.response_status is not None and 200 <= self.response_status < 300
 
 
 class BusinessUnitQueue(models.Model):

@@ -75,9 +75,17 @@ def submissions_resume(*, limit: int = 2000) -> int:
     return len(ids)
 
 
+def _still_stuck(submission: Submission):
+    """The row, if it is still in the claim the sweep found stuck (a sweep
+    running beside this one may have moved it on, and a worker claimed it)."""
+    return Submission.objects.filter(
+        pk=submission.pk, status=Status.SENDING, claimed_at=submission.claimed_at
+    )
+
+
 def _look_up_instead(submission: Submission, now, reason: str) -> str:
     last = Attempt.objects.filter(submission=submission).aggregate(Max("number"))
-    moved = Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
+    moved = _still_stuck(submission).update(
         attempt_count=last["number__max"] or 0,
         status=Status.UNKNOWN,
         reason=reason,
@@ -94,10 +102,10 @@ def _look_up_instead(submission: Submission, now, reason: str) -> str:
 def _settle_stuck(submission: Submission, now) -> str:
     attempts = Attempt.objects.filter(submission=submission)
     open_attempts = attempts.filter(finished_at__isnull=True)
-    if open_attempts.exists():
-        open_attempts.update(
-            finished_at=now, error_class="WorkerLost", error_message=WORKER_LOST_MESSAGE
-        )
+    closed = open_attempts.update(
+        finished_at=now, error_class="WorkerLost", error_message=WORKER_LOST_MESSAGE
+    )
+    if closed:
         return _look_up_instead(submission, now, WORKER_LOST_REASON)
     # An attempt of this claim that finished means the request left; its
     # answer was not acted on, so the row is never simply queued again.
@@ -107,14 +115,14 @@ def _settle_stuck(submission: Submission, now) -> str:
         .first()
     )
     if latest is None:
-        moved = Submission.objects.filter(
-            pk=submission.pk, status=Status.SENDING
-        ).update(status=Status.QUEUED, next_attempt_at=now, updated_at=now)
+        moved = _still_stuck(submission).update(
+            status=Status.QUEUED, next_attempt_at=now, updated_at=now
+        )
         if moved:
             submission_enqueue([submission.pk])
         return "queued"
-    if latest.response_status is not None and 200 <= latest.response_status < 300:
-        Submission.objects.filter(pk=submission.pk, status=Status.SENDING).update(
+    if latest.accepted:
+        _still_stuck(submission).update(
             attempt_count=latest.number,
             status=Status.SUCCEEDED,
             reason="",
@@ -147,10 +155,11 @@ def submissions_sweep() -> dict[str, int]:
     unchecked = Submission.objects.filter(
         status=Status.UNKNOWN, checked_at__isnull=True, updated_at__lt=now - wait
     )
-    for pk in unchecked.values_list("pk", flat=True)[:BATCH]:
-        Submission.objects.filter(pk=pk).update(updated_at=now)
+    pks = list(unchecked.values_list("pk", flat=True)[:BATCH])
+    Submission.objects.filter(pk__in=pks).update(updated_at=now)
+    for pk in pks:
         submission_enqueue_reconcile(pk)
-        counts["reconciled"] += 1
+    counts["reconciled"] += len(pks)
 
     # A message still in the broker after the visibility timeout is lost; a
     # second one for a row already handled is harmless (the claim decides).

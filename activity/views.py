@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,12 @@ from activity.services import (
     submission_force_resend,
     submission_retry,
 )
-from salesforce.access import admin_required, get_for_org_or_404, member_required
+from salesforce.access import (
+    admin_required,
+    get_for_org_or_404,
+    member_required,
+    org_objects,
+)
 from salesforce.models import BusinessUnit
 
 # htmx stops polling an element when its answer has this status.
@@ -63,14 +69,20 @@ def _get_submission_for_org(request: HttpRequest, pk: int) -> Submission:
     return get_for_org_or_404(request, Submission, pk=pk)
 
 
-@member_required
-@require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def _filtered_history(request: HttpRequest) -> tuple[SubmissionFilter, QuerySet]:
+    """The filters read from the URL, and the rows they select; an invalid
+    filter shows its errors and selects nothing, never the whole log."""
     filters = SubmissionFilter(
         request.GET, queryset=submission_history(request.org), request=request
     )
-    # An invalid filter shows its errors and no rows, never the whole log.
     queryset = filters.qs if filters.is_valid() else filters.queryset.none()
+    return filters, queryset
+
+
+@member_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    filters, queryset = _filtered_history(request)
     page = history_page(
         queryset, before=request.GET.get("before"), after=request.GET.get("after")
     )
@@ -159,13 +171,8 @@ def _csv_lines(queryset, unit_names: dict[int, str]) -> Iterator[str]:
 @member_required
 @require_GET
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    filters = SubmissionFilter(
-        request.GET, queryset=submission_history(request.org), request=request
-    )
-    # An invalid filter shows its errors and no rows, never the whole log.
-    queryset = filters.qs if filters.is_valid() else filters.queryset.none()
-
-    units = BusinessUnit.objects.filter(org=request.org).values_list("pk", "name")
+    _, queryset = _filtered_history(request)
+    units = org_objects(request, BusinessUnit).values_list("pk", "name")
 
     filename = "submissions-%s.csv" % timezone.now().strftime("%Y%m%d-%H%M%S")
     lines = _csv_lines(queryset.select_related(None), dict(units))

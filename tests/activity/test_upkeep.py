@@ -331,3 +331,17 @@ def test_a_look_up_overtaken_by_a_new_send_does_not_settle_the_new_send(live_set
     assert row.status == "unknown"
     assert row.checked_at is None
     assert sf.stats()["pardot_posts"] == 0
+
+
+def test_a_stuck_row_claimed_again_before_the_sweep_acts_is_left_to_its_worker(
+    live_setup, sf
+):
+    row = _row(live_setup, status="sending", claimed_at=_long_ago())
+    found_stuck = Submission.objects.get(pk=row.pk)
+    # Another sweep moved it on and a worker claimed it meanwhile.
+    Submission.objects.filter(pk=row.pk).update(claimed_at=timezone.now())
+
+    upkeep._settle_stuck(found_stuck, timezone.now())
+
+    row.refresh_from_db()
+    assert row.status == "sending"
