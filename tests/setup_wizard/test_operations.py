@@ -1,34 +1,18 @@
-"""What one progress row asks of Salesforce, counted on a stand-in client."""
+"""What one progress row asks of Salesforce, played against the emulator."""
 
 import pytest
+from django.conf import settings
 
+from salesforce.client import SalesforceClient
 from salesforce.errors import DuplicateApiName
 from salesforce.models import Extension
 from setup_wizard import operations
 from setup_wizard.models import RecordProgress, SetupRun
+from tests.setup_wizard.helpers import create_in_salesforce, org_records
 
 pytestmark = pytest.mark.django_db
 
-NEW_ID = "1Me000000000001AAA"
-
-
-class StandInClient:
-    """Answers Tooling calls from memory and keeps what was asked."""
-
-    def __init__(self, create_error: Exception | None = None):
-        self.queries: list[str] = []
-        self.creates: list[tuple[str, dict]] = []
-        self.create_error = create_error
-
-    def tooling_query(self, soql: str) -> list[dict]:
-        self.queries.append(soql)
-        return []
-
-    def tooling_create(self, sobject: str, fields: dict) -> str:
-        self.creates.append((sobject, fields))
-        if self.create_error is not None:
-            raise self.create_error
-        return NEW_ID
+TOOLING_QUERY = "/services/data/v%s/tooling/query" % settings.SALESFORCE_API_VERSION
 
 
 def _create_row(org, user) -> RecordProgress:
@@ -44,31 +28,86 @@ def _create_row(org, user) -> RecordProgress:
     )
 
 
-def test_creating_an_extension_asks_salesforce_about_its_api_name_once(org, admin_user):
-    record = _create_row(org, admin_user)
-    client = StandInClient()
+def test_creating_an_extension_asks_salesforce_about_its_api_name_once(
+    sf, connected_org, admin_user
+):
+    record = _create_row(connected_org, admin_user)
+    before = sf.stats()
 
-    operations.apply(client, record)
-
-    assert len(client.queries) == 1
-    assert "Webinar_Service" in client.queries[0]
-    [(sobject, fields)] = client.creates
-    assert sobject == "MarketingAppExtension"
-    assert fields["DeveloperName"] == "Webinar_Service"
-    assert fields["MasterLabel"] == "Webinar Service"
-    assert fields["IsActive"] is False
-    assert (record.sf_id, record.result) == (NEW_ID, "created")
-    assert record.create_sent_at is not None
-    assert Extension.objects.get(org=org).sf_id == NEW_ID
-
-
-def test_a_create_refused_as_a_duplicate_leaves_the_name_to_its_owner(org, admin_user):
-    record = _create_row(org, admin_user)
-    client = StandInClient(create_error=DuplicateApiName("taken"))
-
-    with pytest.raises(DuplicateApiName):
+    with SalesforceClient.for_org(connected_org) as client:
         operations.apply(client, record)
 
+    # One query for the API name, then one create: two Tooling calls.
+    after = sf.stats()
+    assert after["tooling_calls"] - before["tooling_calls"] == 2
+    [made] = org_records(sf, connected_org)["extensions"]
+    assert made["DeveloperName"] == "Webinar_Service"
+    assert made["MasterLabel"] == "Webinar Service"
+    assert made["IsActive"] is False
+    assert made["Id"].startswith("1Me")
+    assert (record.sf_id, record.result) == (made["Id"], "created")
+    assert record.create_sent_at is not None
+    assert Extension.objects.get(org=connected_org).sf_id == made["Id"]
+
+
+def test_a_create_refused_as_a_duplicate_leaves_the_name_to_its_owner(
+    sf, connected_org, admin_user
+):
+    # Another tool makes the extension just after the console's query found
+    # the name free: the query answers as it did before, and the create then
+    # meets the emulator's own DUPLICATE_DEVELOPER_NAME refusal.
+    owner = create_in_salesforce(
+        sf,
+        "MarketingAppExtension",
+        {"DeveloperName": "Webinar_Service", "MasterLabel": "Someone Else's"},
+    )
+    sf.add_fault(
+        method="GET",
+        path=TOOLING_QUERY,
+        status=200,
+        body={"totalSize": 0, "done": True, "records": []},
+    )
+    record = _create_row(connected_org, admin_user)
+
+    with (
+        SalesforceClient.for_org(connected_org) as client,
+        pytest.raises(DuplicateApiName),
+    ):
+        operations.apply(client, record)
+
+    assert sf.stats()["faults_applied"] == 1
+    assert sf.state()["faults"] == []
+    [kept] = org_records(sf, connected_org)["extensions"]
+    assert (kept["Id"], kept["MasterLabel"]) == (owner, "Someone Else's")
     record.refresh_from_db()
     assert record.create_sent_at is None
-    assert not Extension.objects.filter(org=org).exists()
+    assert record.sf_id == ""
+    assert not Extension.objects.filter(org=connected_org).exists()
+
+
+def test_a_name_already_held_in_salesforce_is_found_by_the_query_and_not_sent(
+    sf, connected_org, admin_user
+):
+    # The query asks for this row's API name (Salesforce compares it without
+    # case), so an extension made elsewhere under it stops the row before any
+    # create is sent.
+    owner = create_in_salesforce(
+        sf,
+        "MarketingAppExtension",
+        {"DeveloperName": "webinar_service", "MasterLabel": "Someone Else's"},
+    )
+    record = _create_row(connected_org, admin_user)
+    before = sf.stats()
+
+    with (
+        SalesforceClient.for_org(connected_org) as client,
+        pytest.raises(DuplicateApiName),
+    ):
+        operations.apply(client, record)
+
+    assert sf.stats()["tooling_calls"] - before["tooling_calls"] == 1
+    [kept] = org_records(sf, connected_org)["extensions"]
+    assert kept["Id"] == owner
+    record.refresh_from_db()
+    assert record.create_sent_at is None
+    assert not Extension.objects.filter(org=connected_org).exists()

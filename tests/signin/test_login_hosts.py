@@ -3,14 +3,16 @@
 import base64
 import hashlib
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from allauth.socialaccount.models import SocialToken
 from django.urls import reverse
+from requests.adapters import HTTPAdapter
 
 from salesforce import signin
-from salesforce.adapters import ConsoleSocialAccountAdapter
 from salesforce.models import Connection, Org
 from tests.signin import flows
 
@@ -176,66 +178,93 @@ def test_signing_in_never_starts_from_a_get(client, sf):
 
 
 class FakeSalesforce:
-    """Answers the token and userinfo calls of one sign-in, recording them."""
+    """Salesforce's side of one sign-in at the transport: answers the token,
+    userinfo and Organization query calls, and keeps every request sent."""
+
+    ORG_ID = "00D5g000004XyZaEAK"
+    ACCESS_TOKEN = "00D5g000004XyZa!AQ4AQFakeTokenValue"
 
     def __init__(self, host: str):
         self.host = host
-        self.calls: list[tuple[str, str]] = []
+        self.sent: list[requests.PreparedRequest] = []
 
-    def __enter__(self):
-        return self
+    @property
+    def calls(self) -> list[tuple[str, str]]:
+        return [(r.method, r.url.split("?")[0]) for r in self.sent]
 
-    def __exit__(self, *exc_info):
-        return None
-
-    def request(self, method, url, **kwargs):
-        self.calls.append((method, url))
+    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
+        self.sent.append(request)
         base = "https://%s" % self.host
-        return _json_response(
-            {
-                "access_token": "00D5g000004XyZa!AQ4AQFakeTokenValue",
+        path = urlsplit(request.url).path
+        if request.method == "POST" and path == "/services/oauth2/token":
+            payload = {
+                "access_token": self.ACCESS_TOKEN,
                 "refresh_token": "5Aep861FakeRefreshTokenValue000000000",
                 "instance_url": base,
-                "id": base + "/id/00D5g000004XyZaEAK/0055g00000AbCdEAAV",
+                "id": base + "/id/%s/0055g00000AbCdEAAV" % self.ORG_ID,
                 "scope": "api pardot_api refresh_token id openid",
                 "issued_at": "1708058728442",
                 "token_type": "Bearer",
             }
-        )
-
-    def get(self, url, **kwargs):
-        self.calls.append(("GET", url))
-        return _json_response(
-            {
+        elif request.method == "GET" and path == "/services/oauth2/userinfo":
+            payload = {
                 "user_id": "0055g00000AbCdEAAV",
-                "organization_id": "00D5g000004XyZaEAK",
+                "organization_id": self.ORG_ID,
                 "preferred_username": "jane@acme.example",
                 "email": "jane@acme.example",
                 "email_verified": True,
                 "given_name": "Jane",
                 "family_name": "Doe",
             }
-        )
+        elif request.method == "GET" and path.endswith("/query/"):
+            payload = {
+                "totalSize": 1,
+                "done": True,
+                "records": [
+                    {
+                        "attributes": {
+                            "type": "Organization",
+                            "url": "%s/sobjects/Organization/%s"
+                            % (path.removesuffix("/query/"), self.ORG_ID),
+                        },
+                        "Id": self.ORG_ID,
+                        "Name": "Acme UAT",
+                        "IsSandbox": True,
+                        "OrganizationType": "Enterprise Edition",
+                    }
+                ],
+            }
+        else:
+            return _json_response(
+                [{"errorCode": "NOT_FOUND", "message": "not here"}], request, 404
+            )
+        return _json_response(payload, request)
 
 
-def _json_response(payload: dict) -> requests.Response:
+def _json_response(
+    payload, request: requests.PreparedRequest, status: int = 200
+) -> requests.Response:
     response = requests.Response()
-    response.status_code = 200
-    response.headers["content-type"] = "application/json"
+    response.status_code = status
+    response.headers["Content-Type"] = "application/json;charset=UTF-8"
+    response.encoding = "utf-8"
     response._content = json.dumps(payload).encode()
+    response.request = request
+    response.url = request.url
     return response
 
 
 @pytest.mark.django_db
 def test_token_and_userinfo_calls_go_to_the_chosen_my_domain(
-    client, choice_offered, monkeypatch
+    client, choice_offered, monkeypatch, settings
 ):
     host = "acme--uat.sandbox.my.salesforce.com"
     fake = FakeSalesforce(host)
+    # Every requests session, allauth's and the Salesforce client's, ends in
+    # HTTPAdapter.send: the fake answers there, in the network's place.
     monkeypatch.setattr(
-        ConsoleSocialAccountAdapter, "get_requests_session", lambda self: fake
+        HTTPAdapter, "send", lambda adapter, request, **kwargs: fake.send(request)
     )
-    monkeypatch.setattr(signin, "org_describe", lambda **kwargs: None)
     url = flows.start(client, {"environment": "my_domain", "my_domain": host})
 
     response = client.get(
@@ -244,12 +273,24 @@ def test_token_and_userinfo_calls_go_to_the_chosen_my_domain(
     )
 
     assert response.status_code == 302
+    query_url = "https://%s/services/data/v%s/query/" % (
+        host,
+        settings.SALESFORCE_API_VERSION,
+    )
     assert fake.calls == [
         ("POST", "https://%s/services/oauth2/token" % host),
         ("GET", "https://%s/services/oauth2/userinfo" % host),
+        ("GET", query_url),
     ]
+    describe = fake.sent[2]
+    assert describe.headers["Authorization"] == "Bearer " + fake.ACCESS_TOKEN
+    soql = parse_qs(urlsplit(describe.url).query)["q"][0]
+    assert "FROM Organization" in soql
+    assert {"Name", "IsSandbox"} <= set(re.findall(r"\w+", soql))
     org = Org.objects.get(sf_org_id="00D5g000004XyZaEAK")
     assert org.login_url == "https://" + host
+    # Name and type as the Organization query told them.
+    assert org.name == "Acme UAT"
     assert org.org_type == "sandbox"
     connection = Connection.objects.get(org=org)
     assert connection.instance_url == "https://" + host
