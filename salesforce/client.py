@@ -303,7 +303,7 @@ class SalesforceClient:
         if self.connection.status != ConnectionStatus.ACTIVE:
             raise _needs_reconnect(self.connection)
         if not self.connection.access_token:
-            tokens.refresh_access_token(self.connection)
+            tokens.refresh_access_token(self.connection, rejected_token="")
         token = self.connection.access_token
         try:
             return self._send(kind, method, url, token=token, **kwargs)

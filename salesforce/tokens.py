@@ -77,8 +77,9 @@ def refresh_access_token(
 ) -> Connection:
     """Give ``connection`` a working access token, saved before it is returned.
 
-    With ``rejected_token`` (the token a call was refused with), a token
-    stored since by another caller is reused instead of refreshing again.
+    With ``rejected_token`` (the token a call was refused with, or "" for a
+    caller that holds none), a token stored since by another caller is
+    reused instead of refreshing again; without it the token is refreshed.
     Updates ``connection`` in place and returns it. Raises
     ``RefreshTokenRevoked`` (and marks the connection ``needs_reconnect``)
     when Salesforce no longer accepts the refresh token.
@@ -157,7 +158,10 @@ def _claim_or_take(
     while True:
         claim = _claim(connection.pk)
         row = Connection.objects.select_related("org").get(pk=connection.pk)
-        fresh = rejected_token and row.access_token not in ("", rejected_token)
+        fresh = rejected_token is not None and row.access_token not in (
+            "",
+            rejected_token,
+        )
         settled = row.status != ConnectionStatus.ACTIVE or fresh
         if settled and claim is not None:
             _release(row.pk, claim)

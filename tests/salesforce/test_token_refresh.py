@@ -247,6 +247,34 @@ def test_many_callers_at_once_cause_exactly_one_refresh(connected_org, sf):
     assert stored.last_refresh_at is not None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_callers_holding_no_token_at_once_cause_exactly_one_refresh(connected_org, sf):
+    connection_id = connected_org.execution_connection_id
+    Connection.objects.filter(pk=connection_id).update(access_token="")
+    callers = 4
+    start = threading.Barrier(callers)
+    outcomes: list[object] = []
+
+    def call():
+        try:
+            with SalesforceClient(Connection.objects.get(pk=connection_id)) as client:
+                start.wait()
+                outcomes.append(len(tooling.list_business_units(client)))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcomes.append(error)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes == [2] * callers
+    assert sf.stats()["refreshes"] == 1
+
+
 def _api_requests(sf) -> dict:
     requests = sf.stats()["requests"]
     return {kind: n for kind, n in requests.items() if kind != "control"}
