@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from activity.models import Submission
@@ -168,6 +168,13 @@ texts = st.text(max_size=120)
         st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
     ),
     activity=st.one_of(texts, st.just("valid")),
+)
+# At least one accepted input, so the contract branch always runs.
+@example(
+    email="jane@example.com",
+    value="Spring webinar",
+    activity_date="2026-05-01T10:00:00+00:00",
+    activity="valid",
 )
 def test_any_input_gets_an_answer_and_accepted_input_meets_the_contract(
     admin_client, mirror, email, value, activity_date, activity

@@ -9,6 +9,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
 
 from salesforce import connections
 from salesforce.client import SalesforceClient
@@ -46,6 +48,10 @@ def test_an_expired_access_token_is_refreshed_by_the_next_call(client, sf):
     assert connection.status == "active"
     page = client.get(reverse("salesforce:settings")).content.decode()
     assert "<td>never</td>" not in page
+    assert (
+        "<td>%s</td>" % date_format(localtime(connection.last_refresh_at), "j M Y, H:i")
+        in page
+    )
 
 
 @pytest.mark.django_db
