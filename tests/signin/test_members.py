@@ -155,9 +155,11 @@ def test_two_admins_demoting_each_other_at_once_leave_exactly_one_admin(monkeypa
 
     monkeypatch.setattr(members, "_refuse_losing_last_admin", check_then_pause)
     outcomes: list[object] = []
+    together = threading.Barrier(2)
 
     def demote(target: Membership, actor) -> None:
         try:
+            together.wait(timeout=10)
             members.member_set_role(
                 membership=Membership.objects.select_related("org", "user").get(
                     pk=target.pk

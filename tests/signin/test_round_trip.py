@@ -346,9 +346,11 @@ def _sign_in_at_once(monkeypatch, arrivals: list[tuple]) -> list[object]:
 
     monkeypatch.setattr(signin, "audit_record", record_then_pause)
     outcomes: list[object] = []
+    together = threading.Barrier(len(arrivals))
 
     def arrive(user, grant) -> None:
         try:
+            together.wait(timeout=10)
             result = signin.salesforce_sign_in(user=user, grant=grant, keep_token=True)
             outcomes.append(result.membership.role)
         except Exception as error:  # noqa: BLE001 (reported below)
