@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 
 from salesforce.models import BusinessUnit, Extension
+from salesforce.tooling import API_NAME_MAX_LENGTH
 from setup_wizard import naming
 
 #: Rows of a posted formset ever looked at, whatever count it claims.
@@ -20,7 +21,7 @@ class ApiNameField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "API name")
-        kwargs.setdefault("max_length", naming.MAX_LENGTH)
+        kwargs.setdefault("max_length", API_NAME_MAX_LENGTH)
         super().__init__(**kwargs)
 
     def validate(self, value: str) -> None:
@@ -208,9 +209,25 @@ class AssignForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, extension: Extension, **kwargs):
+    def __init__(
+        self,
+        *args,
+        extension: Extension,
+        free_units: list[BusinessUnit] | None = None,
+        **kwargs,
+    ):
+        """``free_units``, the org's units the extension is not assigned to,
+        may come from rows the page read already; the choices are then drawn
+        from them without a query of their own. A posted form is always
+        checked against the database."""
         super().__init__(*args, **kwargs)
+        field = self.fields["business_unit"]
         assigned = extension.assignments.values_list("business_unit_id", flat=True)
-        self.fields["business_unit"].queryset = BusinessUnit.objects.filter(
-            org=extension.org
-        ).exclude(pk__in=assigned)
+        field.queryset = BusinessUnit.objects.filter(org_id=extension.org_id).exclude(
+            pk__in=assigned
+        )
+        if free_units is not None:
+            field.choices = [
+                (field.prepare_value(unit), field.label_from_instance(unit))
+                for unit in free_units
+            ]

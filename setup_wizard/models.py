@@ -41,7 +41,6 @@ class SetupRun(models.Model):
         ABANDONED = "abandoned", "Discarded"
 
     OPEN_STATUSES = (Status.DRAFT, Status.RUNNING, Status.FAILED)
-    FINAL_STATUSES = (Status.SUCCEEDED, Status.ABANDONED)
 
     org = models.ForeignKey(
         "orgs.Org", on_delete=models.CASCADE, related_name="setup_runs"
@@ -105,10 +104,6 @@ class SetupRun(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.ABANDONED)
 
     @property
     def is_adopting(self) -> bool:

@@ -1,9 +1,10 @@
 """Reads that need some thought: the plan of a run, the health of a setup,
 the extensions matrix."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
@@ -28,6 +29,13 @@ def open_wizard_run(org: Org) -> SetupRun | None:
         org=org, kind=SetupRun.Kind.WIZARD, status__in=SetupRun.OPEN_STATUSES
     )
     return runs.first()
+
+
+def known_extension(org: Org, api_name: str) -> Extension | None:
+    """The org's extension named ``api_name`` (in any case) that the console
+    already knows from Salesforce, that is one with a Salesforce id."""
+    extensions = Extension.objects.filter(org=org, api_name__iexact=api_name)
+    return extensions.exclude(sf_id="").first()
 
 
 def latest_check(org: Org, kind: str, run: SetupRun | None = None) -> Check | None:
@@ -55,8 +63,7 @@ def extension_state(run: SetupRun) -> tuple[str, Check | None]:
         return "empty", None
     if run.is_adopting:
         return "adopting", None
-    known = Extension.objects.filter(org=run.org, api_name__iexact=name)
-    if known.exclude(sf_id="").exists():
+    if known_extension(run.org, name) is not None:
         return "known", None
     check = Check.objects.filter(
         run=run, kind=Check.Kind.EXTENSION_LOOKUP, subject__iexact=name
@@ -87,12 +94,12 @@ class PlannedRecord:
 
 
 def _mirrored_extension(run: SetupRun) -> Extension | None:
-    extensions = Extension.objects.filter(org=run.org).exclude(sf_id="")
     if run.adopt_sf_id:
+        extensions = Extension.objects.filter(org=run.org).exclude(sf_id="")
         found = extensions.filter(sf_id=run.adopt_sf_id).first()
         if found:
             return found
-    return extensions.filter(api_name__iexact=run.extension_api_name).first()
+    return known_extension(run.org, run.extension_api_name)
 
 
 def run_plan(run: SetupRun, activate: bool | None = None) -> list[PlannedRecord]:
@@ -196,24 +203,29 @@ def _activation_steps(
 # Progress
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunProgress:
     total: int
     done: int
-    failed: int
-    working: int
-
-    @property
-    def waiting(self) -> int:
-        return self.total - self.done - self.failed - self.working
 
 
-def run_is_stalled(run: SetupRun, after: timedelta) -> bool:
-    """A running run where nothing moved for longer than any row takes."""
+def run_is_stalled(
+    run: SetupRun,
+    after: timedelta,
+    records: Iterable[RecordProgress] | None = None,
+) -> bool:
+    """A running run where nothing moved for longer than any row takes.
+
+    ``records`` are the run's rows when the caller has read them already.
+    """
     if run.status != SetupRun.Status.RUNNING:
         return False
+    if records is None:
+        rows = run.records.values_list("started_at", "finished_at")
+    else:
+        rows = ((r.started_at, r.finished_at) for r in records)
     moments = [run.started_at]
-    for started, finished in run.records.values_list("started_at", "finished_at"):
+    for started, finished in rows:
         moments += [started, finished]
     return _still_since(moments, after)
 
@@ -236,15 +248,10 @@ def _still_since(moments: list, after: timedelta) -> bool:
     return latest is not None and latest < timezone.now() - after
 
 
-def run_progress(run: SetupRun) -> RunProgress:
-    states = list(run.records.values_list("state", flat=True))
-    state = RecordProgress.State
-    return RunProgress(
-        total=len(states),
-        done=states.count(state.DONE),
-        failed=states.count(state.FAILED),
-        working=states.count(state.WORKING),
-    )
+def run_progress(records: Sequence[RecordProgress]) -> RunProgress:
+    """How far a run's rows, as read by the caller, have come."""
+    done = sum(1 for r in records if r.state == RecordProgress.State.DONE)
+    return RunProgress(total=len(records), done=done)
 
 
 def pending_changes(org: Org) -> QuerySet[RecordProgress]:
@@ -282,11 +289,19 @@ class MatrixRow:
 
 
 def extension_matrix(
-    org: Org, stalled: Collection[int] = ()
+    org: Org,
+    stalled: Collection[int] = (),
+    pending: Iterable[RecordProgress] | None = None,
 ) -> tuple[list[BusinessUnit], list[MatrixRow]]:
     """The org's extensions with their types and, per business unit, the
     assignment if there is one; with the changes still on their way, those
-    of the ``stalled`` runs marked so."""
+    of the ``stalled`` runs marked so.
+
+    ``pending`` are the org's ``pending_changes`` when the caller has read
+    them already.
+    """
+    if pending is None:
+        pending = pending_changes(org)
     units = list(BusinessUnit.objects.filter(org=org))
     extensions = Extension.objects.filter(org=org).prefetch_related(
         Prefetch("activity_types", queryset=ActivityType.objects.order_by("label")),
@@ -294,18 +309,18 @@ def extension_matrix(
             "assignments", queryset=Assignment.objects.select_related("business_unit")
         ),
     )
-    pending = {
+    markers = {
         (p.run.extension_id, p.kind, p.api_name.lower()): (
             "stalled" if p.run_id in stalled else "working"
         )
-        for p in pending_changes(org)
+        for p in pending
     }
     rows = []
     for extension in extensions:
         by_unit = {a.business_unit_id: a for a in extension.assignments.all()}
 
         def waiting(kind: str, name: str, pk: int = extension.pk) -> str:
-            return pending.get((pk, kind, name.lower()), "")
+            return markers.get((pk, kind, name.lower()), "")
 
         cells = [
             (unit, by_unit.get(unit.pk), waiting(Kind.ASSIGNMENT, unit.sf_id))
@@ -337,8 +352,15 @@ class SetupHealth:
     link_text: str = ""
 
 
-def setup_health(org: Org) -> SetupHealth:
-    """Whether ``org`` can accept activity right now, and if not why, in one line."""
+#: ``setup_health`` reads the open wizard run itself unless given one.
+_UNREAD: Any = object()
+
+
+def setup_health(org: Org, run: SetupRun | None = _UNREAD) -> SetupHealth:
+    """Whether ``org`` can accept activity right now, and if not why, in one line.
+
+    ``run`` is the org's open wizard run (or None) when the caller has read it.
+    """
     connection = org.execution_connection
     if connection is None or not connection.is_usable:
         return SetupHealth(
@@ -348,7 +370,8 @@ def setup_health(org: Org) -> SetupHealth:
             reverse("salesforce:settings"),
             "Settings",
         )
-    run = open_wizard_run(org)
+    if run is _UNREAD:
+        run = open_wizard_run(org)
     if run and run.status == SetupRun.Status.FAILED:
         return SetupHealth(
             False,

@@ -20,8 +20,6 @@ logger = logging.getLogger(__name__)
 
 Outcome = AuditEvent.Outcome
 
-#: A check waiting or working for longer than this is not waited for again.
-CHECK_PATIENCE = Check.PATIENCE
 DRIFT_KEPT_FOR = timedelta(days=14)
 
 
@@ -33,22 +31,30 @@ def check_start(
     run: SetupRun | None = None,
     subject: str = "",
 ) -> Check:
-    """Queue a check, or return the same one already on its way."""
-    recent = timezone.now() - CHECK_PATIENCE
-    pending = Check.objects.filter(
-        org=org,
-        kind=kind,
-        run=run,
-        subject=subject,
-        state__in=[Check.State.WAITING, Check.State.WORKING],
-        created_at__gte=recent,
-    ).first()
-    if pending is not None:
-        return pending
-    check = Check.objects.create(
-        org=org, kind=kind, run=run, subject=subject, requested_by=actor
-    )
-    _enqueue_check(check)
+    """Queue a check, or return the same one already on its way.
+
+    The look and the create take turns on the org row, so two clicks at once
+    queue one check. Nothing here calls out: the task is published only
+    after commit, with the lock released.
+    """
+    with transaction.atomic():
+        Org.objects.select_for_update(no_key=True).get(pk=org.pk)
+        # Older than a check's patience, it lost its task: queue it again.
+        recent = timezone.now() - Check.PATIENCE
+        pending = Check.objects.filter(
+            org=org,
+            kind=kind,
+            run=run,
+            subject=subject,
+            state__in=[Check.State.WAITING, Check.State.WORKING],
+            created_at__gte=recent,
+        ).first()
+        if pending is not None:
+            return pending
+        check = Check.objects.create(
+            org=org, kind=kind, run=run, subject=subject, requested_by=actor
+        )
+        _enqueue_check(check)
     return check
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from salesforce.audit import audit_record
-from salesforce.models import AuditEvent, Extension, Org
+from salesforce.models import AuditEvent, Org
 from setup_wizard import queueing, selectors
 from setup_wizard.models import Check, RecordProgress, SetupRun
 from setup_wizard.services.checks import check_start
@@ -106,8 +106,11 @@ def _look_up_name(run: SetupRun) -> None:
     """Ask Salesforce about the extension's API name unless the console
     already knows the extension."""
     name = run.extension_api_name
-    known = Extension.objects.filter(org=run.org, api_name__iexact=name)
-    if name and not run.is_adopting and not known.exclude(sf_id="").exists():
+    if (
+        name
+        and not run.is_adopting
+        and selectors.known_extension(run.org, name) is None
+    ):
         check_start(
             org=run.org,
             kind=Check.Kind.EXTENSION_LOOKUP,

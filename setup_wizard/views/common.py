@@ -3,12 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HTMX_STOP_POLLING
 
 from salesforce.access import get_for_org_or_404
 from setup_wizard.models import Check, SetupRun
-
-#: htmx stops polling when an answer carries this status.
-STOP_POLLING = 286
 
 
 def get_run_or_404(request: HttpRequest, run_id: int) -> SetupRun:
@@ -38,7 +36,7 @@ def partial_or_page(request: HttpRequest, template: str, partial: str) -> str:
 
 
 def polling_status(request: HttpRequest, final: bool) -> int:
-    return STOP_POLLING if request.htmx and final else 200
+    return HTMX_STOP_POLLING if request.htmx and final else 200
 
 
 def wizard_steps(run: SetupRun, current: str) -> list[dict]:

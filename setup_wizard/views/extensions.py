@@ -19,8 +19,11 @@ ALREADY_PENDING = "A change to %s is already on its way; wait for it to finish."
 
 
 def _render(request: HttpRequest, bound: dict | None = None, status: int = 200):
+    # Polled every second while a change is on its way: each thing is read
+    # once, whatever the number of extensions.
     stalled = selectors.stalled_changes(request.org, services.STALLED_AFTER)
-    units, rows = selectors.extension_matrix(request.org, stalled)
+    changes = list(selectors.pending_changes(request.org))
+    units, rows = selectors.extension_matrix(request.org, stalled, changes)
     bound = bound or {}
     for row in rows:
         pk = row.extension.pk
@@ -28,11 +31,12 @@ def _render(request: HttpRequest, bound: dict | None = None, status: int = 200):
             extension=row.extension, prefix="add-%s" % pk
         )
         row.assign_form = bound.get(("assign", pk)) or AssignForm(
-            extension=row.extension, prefix="assign-%s" % pk
+            extension=row.extension,
+            prefix="assign-%s" % pk,
+            free_units=[unit for unit, assignment, _ in row.cells if not assignment],
         )
     # A stalled change is not waited for: its Retry button is shown instead.
-    moving = selectors.pending_changes(request.org).exclude(run_id__in=stalled)
-    pending = moving.exists()
+    pending = any(change.run_id not in stalled for change in changes)
     ctx = {
         "org": request.org,
         "units": units,

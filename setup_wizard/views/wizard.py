@@ -38,11 +38,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     finished = SetupRun.objects.filter(
         org=org, kind=SetupRun.Kind.WIZARD, status=SetupRun.Status.SUCCEEDED
     )
+    run = selectors.open_wizard_run(org)
     ctx = {
         "org": org,
-        "run": selectors.open_wizard_run(org),
+        "run": run,
         "last_success": finished.first(),
-        "health": selectors.setup_health(org),
+        "health": selectors.setup_health(org, run),
         "extension_count": org.extensions.count(),
     }
     return render(request, "setup_wizard/overview.html", ctx)
@@ -358,11 +359,13 @@ def progress(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.is_draft and request.membership.is_admin and not request.htmx:
         return redirect(run_url(run))
 
-    stalled = selectors.run_is_stalled(run, services.STALLED_AFTER)
+    # Read once per poll: the list, the count and stalled-ness all come from it.
+    records = list(run.records.all())
+    stalled = selectors.run_is_stalled(run, services.STALLED_AFTER, records)
     ctx = {
         "run": run,
-        "records": run.records.all(),
-        "progress": selectors.run_progress(run),
+        "records": records,
+        "progress": selectors.run_progress(records),
         "stalled": stalled,
         "stalled_sentence": CHANGE_STALLED,
     }

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 
 from setup_wizard import services
-from setup_wizard.models import RecordProgress, SetupRun
+from setup_wizard.models import Check, RecordProgress, SetupRun
+from setup_wizard.services import checks as check_services
 from setup_wizard.tasks import apply_record
 from tests.setup_wizard.helpers import (
     MARKETING_UNIT,
@@ -125,3 +126,34 @@ def test_concurrent_claims_of_one_row_let_exactly_one_task_through(org, admin_us
     assert claimed.count(True) == 1
     row.refresh_from_db()
     assert row.state == RecordProgress.State.WORKING and row.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clicks_at_once_on_check_again_queue_one_check(org, admin_user, monkeypatch):
+    run = SetupRun.objects.create(org=org, created_by=admin_user)
+    queued = []
+    monkeypatch.setattr(
+        check_services, "_enqueue_check", lambda check: queued.append(check.pk)
+    )
+    start = threading.Barrier(6)
+    answered = []
+
+    def click() -> None:
+        start.wait()
+        try:
+            check = services.check_start(
+                org=org, kind=Check.Kind.PREFLIGHT, actor=admin_user, run=run
+            )
+            answered.append(check.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Check.objects.filter(run=run).count() == 1
+    assert len(answered) == 6 and set(answered) == set(queued)
+    assert len(queued) == 1
