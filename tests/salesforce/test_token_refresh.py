@@ -216,11 +216,9 @@ def test_refresh_access_token_always_refreshes_without_a_rejected_token(connecti
     assert sf.stats()["refreshes"] == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_many_callers_at_once_cause_exactly_one_refresh(connected_org, sf):
-    connection_id = connected_org.execution_connection_id
-    sf.expire_tokens()
-    callers = 8
+def _list_units_at_once(connection_id: int, callers: int) -> list[object]:
+    """Each caller lists the business units through its own client, all
+    starting together; the unit counts, or the errors raised."""
     start = threading.Barrier(callers)
     outcomes: list[object] = []
 
@@ -229,7 +227,7 @@ def test_many_callers_at_once_cause_exactly_one_refresh(connected_org, sf):
             with SalesforceClient(Connection.objects.get(pk=connection_id)) as client:
                 start.wait()
                 outcomes.append(len(tooling.list_business_units(client)))
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:  # noqa: BLE001 (reported by the caller)
             outcomes.append(error)
         finally:
             db_connection.close()
@@ -239,6 +237,16 @@ def test_many_callers_at_once_cause_exactly_one_refresh(connected_org, sf):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_callers_at_once_cause_exactly_one_refresh(connected_org, sf):
+    connection_id = connected_org.execution_connection_id
+    sf.expire_tokens()
+    callers = 8
+
+    outcomes = _list_units_at_once(connection_id, callers)
 
     assert outcomes == [2] * callers
     assert sf.stats()["refreshes"] == 1
@@ -252,24 +260,8 @@ def test_callers_holding_no_token_at_once_cause_exactly_one_refresh(connected_or
     connection_id = connected_org.execution_connection_id
     Connection.objects.filter(pk=connection_id).update(access_token="")
     callers = 4
-    start = threading.Barrier(callers)
-    outcomes: list[object] = []
 
-    def call():
-        try:
-            with SalesforceClient(Connection.objects.get(pk=connection_id)) as client:
-                start.wait()
-                outcomes.append(len(tooling.list_business_units(client)))
-        except Exception as error:  # noqa: BLE001 (reported below)
-            outcomes.append(error)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=call) for _ in range(callers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = _list_units_at_once(connection_id, callers)
 
     assert outcomes == [2] * callers
     assert sf.stats()["refreshes"] == 1
